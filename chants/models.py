@@ -1,0 +1,107 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Upper
+
+from core.storage import unique_user_key
+
+
+def _asset_key(kind: str):
+    def upload_to(song: "Song", file_name: str) -> str:
+        owner = song.created_by_id or "catalogue"
+        return unique_user_key(owner, "chants", str(song.pk), kind, file_name=file_name)
+
+    upload_to.__name__ = f"{kind}_upload_to"
+    upload_to.__qualname__ = upload_to.__name__
+    return upload_to
+
+
+audio_upload_to = _asset_key("audio")
+artwork_upload_to = _asset_key("artwork")
+
+
+class AssetKind(models.TextChoices):
+    AUDIO = "audio", "Audio"
+    ARTWORK = "artwork", "Artwork"
+
+
+class Song(models.Model):
+    """A song of the public catalogue, with optional audio and artwork objects in storage."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=300)
+    artist = models.CharField(max_length=300, blank=True)
+    album = models.CharField(max_length=300, blank=True)
+    genre = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=64, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)])
+    lyrics = models.TextField(blank=True)
+    audio = models.FileField(upload_to=audio_upload_to, max_length=500, blank=True)
+    artwork = models.FileField(upload_to=artwork_upload_to, max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="songs",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("title", "id")
+        indexes = [
+            models.Index(fields=["title", "id"], name="song_title_idx"),
+            models.Index(Upper("artist"), name="song_artist_upper_idx"),
+            models.Index(Upper("album"), name="song_album_upper_idx"),
+            models.Index(Upper("genre"), name="song_genre_upper_idx"),
+            models.Index(Upper("language"), name="song_language_upper_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_seconds__isnull=True) | models.Q(duration_seconds__gte=0),
+                name="song_duration_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist} - {self.title}" if self.artist else self.title
+
+
+class AssetUpload(models.Model):
+    """One upload of an audio or artwork file for a song, from presigned URL to checked object.
+
+    The song keeps its current asset until an upload is checked and promoted, so an
+    abandoned or bad upload never costs the song the file it had.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_UPLOAD = "awaiting_upload", "Awaiting upload"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        REPLACED = "replaced", "Replaced by a later upload"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    song = models.ForeignKey(Song, on_delete=models.CASCADE, related_name="asset_uploads")
+    kind = models.CharField(max_length=16, choices=AssetKind.choices)
+    file_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    key = models.CharField(max_length=500, unique=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_UPLOAD)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="song_asset_uploads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["song", "created_by", "-created_at"], name="upload_song_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} upload {self.file_name} ({self.status})"

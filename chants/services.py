@@ -1,0 +1,183 @@
+"""Writes to the song catalogue: one function per use case."""
+
+import logging
+import os
+import shutil
+import tempfile
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from chants import assets
+from chants.models import AssetKind, AssetUpload, Song
+from core import storage
+from core.conditional import if_match_fails, make_etag
+from core.errors import PreconditionFailed, UnsupportedMediaType
+from core.tasks import storage_objects_delete
+
+logger = logging.getLogger(__name__)
+
+EDITABLE_FIELDS = ("title", "artist", "album", "genre", "language", "duration_seconds", "lyrics")
+HEADER_BYTES = 64
+
+
+def song_etag(song: Song) -> str:
+    return make_etag(song.pk, song.updated_at.isoformat())
+
+
+def song_asset_keys(song: Song) -> list[str]:
+    """Every object the song owns: its current files and all its uploads, finished or not."""
+    keys = [song.audio.name, song.artwork.name]
+    keys += list(song.asset_uploads.values_list("key", flat=True))
+    return sorted({key for key in keys if key})
+
+
+def _delete_objects_after_commit(keys: list[str]) -> None:
+    if keys:
+        transaction.on_commit(lambda: storage_objects_delete.delay(keys))
+
+
+@transaction.atomic
+def song_create(*, user, **fields) -> Song:
+    """Add a song to the catalogue, created by `user`."""
+    song = Song(created_by=user, **{name: fields[name] for name in EDITABLE_FIELDS if name in fields})
+    song.full_clean()
+    song.save()
+    return song
+
+
+@transaction.atomic
+def song_update(*, song_id, if_match: str | None = None, **fields) -> Song:
+    """Change a song's fields; with If-Match, only if nobody changed it since that ETag."""
+    song = Song.objects.select_for_update().get(pk=song_id)
+    if if_match_fails(if_match, song_etag(song)):
+        raise PreconditionFailed()
+    for name in EDITABLE_FIELDS:
+        if name in fields:
+            setattr(song, name, fields[name])
+    song.full_clean()
+    song.save()
+    return song
+
+
+@transaction.atomic
+def song_delete(*, song_id, if_match: str | None = None) -> None:
+    """Remove a song and, once that is committed, every object it owns."""
+    song = Song.objects.select_for_update().get(pk=song_id)
+    if if_match_fails(if_match, song_etag(song)):
+        raise PreconditionFailed()
+    keys = song_asset_keys(song)
+    song.delete()
+    _delete_objects_after_commit(keys)
+    logger.info("song %s deleted with %s objects", song_id, len(keys))
+
+
+def max_asset_bytes(kind: str) -> int:
+    megabytes = settings.CHANTS_MAX_AUDIO_MB if kind == AssetKind.AUDIO else settings.CHANTS_MAX_ARTWORK_MB
+    return megabytes * 1024 * 1024
+
+
+@transaction.atomic
+def asset_upload_start(*, song: Song, user, kind: str, file_name: str, content_type: str):
+    """Record an upload and return it with the presigned URL the client PUTs the file to."""
+    content_type = content_type.split(";")[0].strip().lower()
+    allowed = assets.ALLOWED_CONTENT_TYPES[kind]
+    if content_type not in allowed:
+        raise UnsupportedMediaType(
+            f"{content_type!r} is not accepted for {kind}; use one of: {', '.join(sorted(allowed))}."
+        )
+    key = storage.unique_user_key(user.pk, "chants", str(song.pk), kind, file_name=file_name)
+    upload = AssetUpload.objects.create(
+        song=song,
+        kind=kind,
+        file_name=file_name,
+        content_type=content_type,
+        key=key,
+        created_by=user,
+    )
+    presigned = storage.presigned_upload(key, content_type, max_bytes=max_asset_bytes(kind))
+    return upload, presigned
+
+
+@transaction.atomic
+def asset_upload_complete(*, upload_id) -> AssetUpload:
+    """The client says the bytes are uploaded: queue the check. Repeating it changes nothing."""
+    from chants.tasks import asset_upload_process
+
+    upload = AssetUpload.objects.select_for_update().get(pk=upload_id)
+    if upload.status in (AssetUpload.Status.AWAITING_UPLOAD, AssetUpload.Status.FAILED):
+        upload.status = AssetUpload.Status.PROCESSING
+        upload.error = ""
+        upload.save(update_fields=["status", "error"])
+        transaction.on_commit(lambda: asset_upload_process.delay(str(upload.pk)))
+    return upload
+
+
+def asset_upload_process(*, upload_id) -> None:
+    """Check an uploaded object and make it the song's asset; bad files end `failed`."""
+    upload = AssetUpload.objects.filter(pk=upload_id, status=AssetUpload.Status.PROCESSING).first()
+    if upload is None:
+        logger.info("asset upload %s is not waiting to be processed; nothing to do", upload_id)
+        return
+    try:
+        size, duration = _inspect_object(upload)
+    except assets.AssetRejected as exc:
+        _asset_upload_fail(upload_id=upload.pk, error=str(exc))
+        return
+    _asset_upload_promote(upload_id=upload.pk, size=size, duration=duration)
+
+
+def _inspect_object(upload: AssetUpload) -> tuple[int, float | None]:
+    if not storage.object_exists(upload.key):
+        raise assets.AssetRejected("No file was uploaded to the upload URL (or it has not arrived yet).")
+    size = storage.object_size(upload.key)
+    if size == 0:
+        raise assets.AssetRejected("The uploaded file is empty.")
+    limit = max_asset_bytes(upload.kind)
+    if size > limit:
+        raise assets.AssetRejected(f"The file is {size} bytes; the limit for {upload.kind} is {limit} bytes.")
+    if upload.kind == AssetKind.ARTWORK:
+        with default_storage.open(upload.key, "rb") as handle:
+            assets.check_artwork(handle.read(HEADER_BYTES))
+        return size, None
+    suffix = os.path.splitext(upload.file_name)[1][:10]
+    with tempfile.NamedTemporaryFile(suffix=suffix) as local, default_storage.open(upload.key, "rb") as remote:
+        shutil.copyfileobj(remote, local, 1024 * 1024)
+        local.flush()
+        return size, assets.audio_duration(local.name)
+
+
+@transaction.atomic
+def _asset_upload_fail(*, upload_id, error: str) -> None:
+    upload = AssetUpload.objects.select_for_update().get(pk=upload_id)
+    if upload.status != AssetUpload.Status.PROCESSING:
+        return
+    upload.status = AssetUpload.Status.FAILED
+    upload.error = error
+    upload.completed_at = timezone.now()
+    upload.save(update_fields=["status", "error", "completed_at"])
+    logger.info("asset upload %s failed: %s", upload_id, error)
+
+
+@transaction.atomic
+def _asset_upload_promote(*, upload_id, size: int, duration: float | None) -> None:
+    upload = AssetUpload.objects.select_for_update().get(pk=upload_id)
+    if upload.status != AssetUpload.Status.PROCESSING:
+        return
+    song = Song.objects.select_for_update().get(pk=upload.song_id)
+    field = song.audio if upload.kind == AssetKind.AUDIO else song.artwork
+    replaced_key = field.name
+    field.name = upload.key
+    if duration is not None:
+        song.duration_seconds = round(duration, 3)
+    song.save()
+    upload.status = AssetUpload.Status.READY
+    upload.size = size
+    upload.completed_at = timezone.now()
+    upload.save(update_fields=["status", "size", "completed_at"])
+    if replaced_key and replaced_key != upload.key:
+        AssetUpload.objects.filter(key=replaced_key).update(status=AssetUpload.Status.REPLACED)
+        _delete_objects_after_commit([replaced_key])
+    logger.info("asset upload %s is now the %s of song %s", upload_id, upload.kind, song.pk)

@@ -1,0 +1,147 @@
+"""Object storage for every app: keys, presigned URLs, existence, deletion.
+
+With S3 (or MinIO) presigned URLs come from boto3. With the local filesystem
+they point at this app's own signed-URL endpoint (core.storage_views), signed
+with django.core.signing and carrying their expiry, so clients do the same
+thing in both modes: PUT the bytes to the upload URL, GET the download URL.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from core.request_context import public_base_url
+
+SIGNING_SALT = "core.storage.signed-url"
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ ()+-]+")
+MAX_FILE_NAME_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+def uses_s3() -> bool:
+    return settings.STORAGE_USES_S3
+
+
+def safe_file_name(file_name: str) -> str:
+    """The last path component of a client's file name, reduced to characters safe in a key."""
+    name = file_name.replace("\\", "/").split("/")[-1]
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    name = _UNSAFE_CHARS.sub("_", name).strip(" .")
+    if len(name) > MAX_FILE_NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        if dot and len(extension) <= 10:
+            name = stem[: MAX_FILE_NAME_LENGTH - len(extension) - 1] + "." + extension
+        else:
+            name = name[:MAX_FILE_NAME_LENGTH]
+    return name or "file"
+
+
+def user_key(user_id, *parts: str) -> str:
+    """A key under the user's own prefix: users/<user id>/<parts...>."""
+    return "/".join(["users", str(user_id), *parts])
+
+
+def unique_user_key(user_id, *parts: str, file_name: str) -> str:
+    """A fresh key for a new object, so an upload never overwrites another object."""
+    return user_key(user_id, *parts, f"{uuid.uuid4().hex}-{safe_file_name(file_name)}")
+
+
+def _expires(expires: int | None) -> int:
+    return int(expires or settings.PRESIGNED_URL_EXPIRES)
+
+
+def content_disposition(filename: str) -> str:
+    fallback = safe_file_name(filename).replace('"', "")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _s3_client():
+    return default_storage.connection.meta.client
+
+
+def presigned_upload(
+    key: str, content_type: str, expires: int | None = None, max_bytes: int | None = None
+) -> PresignedUpload:
+    """A URL the client PUTs the object's bytes to, with the headers it must send."""
+    expires_in = _expires(expires)
+    headers = {"Content-Type": content_type}
+    if uses_s3():
+        url = _s3_client().generate_presigned_url(
+            "put_object",
+            Params={"Bucket": default_storage.bucket_name, "Key": key, "ContentType": content_type},
+            ExpiresIn=expires_in,
+            HttpMethod="PUT",
+        )
+    else:
+        url = _local_url(
+            {"k": key, "m": "PUT", "ct": content_type, "max": max_bytes}, expires_in
+        )
+    return PresignedUpload(url=url, method="PUT", headers=headers, expires_in=expires_in)
+
+
+def presigned_download(key: str, expires: int | None = None, filename: str | None = None) -> str:
+    """A URL that GETs the object until it expires; `filename` makes browsers save it as such."""
+    expires_in = _expires(expires)
+    if uses_s3():
+        params = {"Bucket": default_storage.bucket_name, "Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = content_disposition(filename)
+        return _s3_client().generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
+        )
+    return _local_url({"k": key, "m": "GET", "fn": filename}, expires_in)
+
+
+def _local_url(payload: dict, expires_in: int) -> str:
+    payload = {name: value for name, value in payload.items() if value is not None}
+    payload["exp"] = int(time.time()) + expires_in
+    token = signing.dumps(payload, salt=SIGNING_SALT, compress=True)
+    return public_base_url() + reverse("signed-object", kwargs={"token": token})
+
+
+class SignedUrlError(Exception):
+    """The token of a local signed URL is tampered with, expired or for another method."""
+
+
+def read_signed_token(token: str, method: str) -> dict:
+    try:
+        payload = signing.loads(token, salt=SIGNING_SALT)
+    except signing.BadSignature as exc:
+        raise SignedUrlError("The signature of this URL is not valid.") from exc
+    if payload.get("m") != method:
+        raise SignedUrlError(f"This URL is not valid for {method}.")
+    if int(payload.get("exp", 0)) < time.time():
+        raise SignedUrlError("This URL has expired.")
+    return payload
+
+
+def object_exists(key: str) -> bool:
+    return bool(key) and default_storage.exists(key)
+
+
+def object_size(key: str) -> int:
+    return default_storage.size(key)
+
+
+def delete_objects(keys) -> None:
+    """Delete the objects at these keys; missing ones are skipped (deletion is idempotent)."""
+    for key in keys:
+        if key:
+            default_storage.delete(key)

@@ -1,0 +1,25 @@
+"""Settings for the test suite: the project's own settings with test-friendly defaults.
+
+The services (DATABASE_URL, REDIS_URL, AWS_*) come from the environment that
+`make test` (tests/stack.py) sets up; without them this is the embedded default.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-secret-key-not-used-anywhere-else")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
+# Tests that want a worker start one; everything else runs tasks in-process.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("THROTTLE_ANON_RATE", "off")
+os.environ.setdefault("THROTTLE_USER_RATE", "off")
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="music-test-data-"))
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# collectstatic does not run for tests: no manifest to look hashed names up in.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
