@@ -125,9 +125,9 @@ def test_unknown_song_is_404(api_client, path):
 
 
 def test_search_filters_ordering_and_pagination(api_client):
-    SongFactory(title="Ave Maria", artist="Schubert", genre="classical", language="la", lyrics="gratia plena")
+    SongFactory(title="Ave Maria", artist="Schubert", album="Lieder", genre="classical", language="la", lyrics="gratia plena")
     SongFactory(title="Hallelujah", artist="Cohen", genre="folk", language="en", lyrics="secret chord")
-    SongFactory(title="Ave Verum", artist="Mozart", genre="classical", language="la", lyrics="natum de maria")
+    SongFactory(title="Ave Verum", artist="Mozart", album="Motets", genre="classical", language="la", lyrics="natum de maria")
     for index in range(5):
         SongFactory(title=f"Filler {index}", artist="Nobody", genre="pop", language="en", lyrics="la la")
 
@@ -141,7 +141,8 @@ def test_search_filters_ordering_and_pagination(api_client):
     assert titles("search=maria") == ["Ave Maria", "Ave Verum"]
     assert titles("genre=CLASSICAL&ordering=-title") == ["Ave Verum", "Ave Maria"]
     assert titles("artist=cohen") == ["Hallelujah"]
-    assert titles("language=la&album=Hymns") == []
+    assert titles("language=la&album=motets") == ["Ave Verum"]
+    assert titles("language=en&album=Motets") == []
     page = api_client.get(f"{SONGS}?limit=3&offset=3&artist=Nobody").data
     assert page["count"] == 5
     assert [song["title"] for song in page["results"]] == ["Filler 3", "Filler 4"]

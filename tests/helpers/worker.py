@@ -1,6 +1,7 @@
 """A Celery worker process for integration tests, pointed at the test database."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.stack import _die_with_parent as die_with_parent
 
 START_TIMEOUT_SECONDS = 60
 
@@ -52,6 +54,7 @@ class CeleryWorker:
             cwd=settings.BASE_DIR,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(signal.SIGTERM),
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -73,8 +76,11 @@ class CeleryWorker:
         if getattr(self, "log_file", None):
             self.log_file.close()
 
-    def log_tail(self, lines: int = 40) -> str:
+    def log_text(self) -> str:
         try:
-            return "\n".join(self.log_path.read_text().splitlines()[-lines:])
+            return self.log_path.read_text()
         except OSError:
-            return "(no worker log)"
+            return ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:]) or "(no worker log)"

@@ -1,0 +1,59 @@
+# The two front doors: `make run` (embedded default) and `make test` (real services).
+# Everything else here is what they use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Variables that switch a piece to its full-stack service: cleared for the embedded runs.
+SERVICE_VARS := DATABASE_URL REDIS_URL AWS_STORAGE_BUCKET_NAME AWS_S3_ENDPOINT_URL
+EMBEDDED := env $(foreach var,$(SERVICE_VARS),-u $(var))
+PYTEST_ARGS ?=
+
+.PHONY: run test test-services test-embedded install system-deps-run system-deps-test \
+        migrate superuser check schema bench clean
+
+run: install system-deps-run
+	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py ensure_superuser
+	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install system-deps-test
+	$(MAKE) --no-print-directory test-services
+	$(MAKE) --no-print-directory test-embedded
+
+# The full suite against throwaway PostgreSQL, Redis and S3 servers (tests/stack.py).
+test-services:
+	$(PY) -m tests.stack --services postgres,redis,s3 -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# The embedded default: SQLite, files on disk, tasks in-process.
+test-embedded:
+	$(EMBEDDED) $(PY) -m pytest -m "not services and not worker" $(PYTEST_ARGS)
+
+# A virtualenv with requirements/test.txt, reinstalled when a requirements file changes.
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/base.txt requirements/prod.txt requirements/test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements/test.txt
+	touch $@
+
+system-deps-run:
+	@sh .ci/system-deps.sh ffmpeg || echo "Continuing without ffmpeg: /api/health/ will report it down."
+
+system-deps-test:
+	sh .ci/system-deps.sh ffmpeg postgresql redis-server
+
+check: install
+	$(PY) -m tests.stack --services postgres -- env DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+schema: install
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py spectacular --file schema.yml
+
+bench: install system-deps-test
+	$(PY) bench/api_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
