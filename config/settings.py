@@ -186,6 +186,8 @@ STORAGES = {
         )
     },
 }
+# Where clients reach S3 when it differs from AWS_S3_ENDPOINT_URL (e.g. MinIO in docker-compose).
+AWS_S3_PUBLIC_ENDPOINT_URL = env_str("AWS_S3_PUBLIC_ENDPOINT_URL")
 PRESIGNED_URL_EXPIRES = env_int("PRESIGNED_URL_EXPIRES", 900)
 # Largest body the local signed-URL endpoint accepts when a URL sets no limit.
 STORAGE_LOCAL_MAX_UPLOAD_MB = env_int("STORAGE_LOCAL_MAX_UPLOAD_MB", 1024)

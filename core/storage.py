@@ -13,6 +13,7 @@ import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
@@ -72,7 +73,30 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+@lru_cache(maxsize=4)
+def _presigning_client(endpoint_url: str):
+    import boto3
+    from botocore.config import Config
+
+    options = default_storage
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=options.region_name,
+        aws_access_key_id=options.access_key,
+        aws_secret_access_key=options.secret_key,
+        config=Config(signature_version="s3v4", s3={"addressing_style": options.addressing_style}),
+    )
+
+
 def _s3_client():
+    """The client that signs URLs: for the public endpoint when clients reach S3 by another name.
+
+    In docker-compose the app talks to http://minio:9000, a name browsers cannot resolve,
+    and a presigned URL's signature covers the host, so it must be signed for the public one.
+    """
+    if settings.AWS_S3_PUBLIC_ENDPOINT_URL:
+        return _presigning_client(settings.AWS_S3_PUBLIC_ENDPOINT_URL)
     return default_storage.connection.meta.client
 
 

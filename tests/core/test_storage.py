@@ -143,3 +143,16 @@ def test_keys_are_namespaced_per_user(user):
     assert key.startswith(f"users/{user.pk}/chants/song/")
     assert key.endswith("-x.mp3")
     assert ".." not in key
+
+
+@pytest.mark.services
+def test_presigned_urls_can_name_a_public_endpoint(s3_storage, settings, user):
+    settings.AWS_S3_PUBLIC_ENDPOINT_URL = "http://files.example.com:9000"
+    key = storage.user_key(user.pk, "public.bin")
+
+    upload = storage.presigned_upload(key, "application/octet-stream")
+    download = storage.presigned_download(key)
+
+    assert upload.url.startswith("http://files.example.com:9000/")
+    assert download.startswith("http://files.example.com:9000/")
+    assert "X-Amz-Signature=" in download
