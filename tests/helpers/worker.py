@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
-from tests.stack import _die_with_parent as die_with_parent
+from tests.stack import die_with_parent
 
 START_TIMEOUT_SECONDS = 60
 
