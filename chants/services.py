@@ -24,7 +24,8 @@ HEADER_BYTES = 64
 
 
 def song_etag(song: Song) -> str:
-    return make_etag(song.pk, song.updated_at.isoformat())
+    has_urls = bool(song.audio.name or song.artwork.name)
+    return make_etag(song.pk, song.updated_at.isoformat(), with_urls=has_urls)
 
 
 def song_asset_keys(song: Song) -> list[str]:

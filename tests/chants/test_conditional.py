@@ -64,3 +64,23 @@ def test_delete_with_a_stale_etag_keeps_the_song(client_a, user):
 
     assert response.status_code == 412
     assert client_a.get(f"{SONGS}{song.pk}/").status_code == 200
+
+
+def test_etag_of_a_song_with_assets_moves_on_before_its_urls_expire(api_client, client_a, user, settings):
+    import time_machine
+
+    settings.PRESIGNED_URL_EXPIRES = 900
+    song = SongFactory(created_by=user, audio="users/x/chants/s/audio/a-tone.mp3")
+    with time_machine.travel("2026-03-01 10:00:00Z", tick=False):
+        cached = api_client.get(f"{SONGS}{song.pk}/")
+    with time_machine.travel("2026-03-01 10:07:00Z", tick=False):
+        still_fresh = api_client.get(f"{SONGS}{song.pk}/", HTTP_IF_NONE_MATCH=cached["ETag"])
+    with time_machine.travel("2026-03-01 10:08:00Z", tick=False):
+        refreshed = api_client.get(f"{SONGS}{song.pk}/", HTTP_IF_NONE_MATCH=cached["ETag"])
+    # Time passing is not an edit: the old ETag still guards a write.
+    edit = client_a.patch(f"{SONGS}{song.pk}/", {"title": "Edited"}, HTTP_IF_MATCH=cached["ETag"])
+
+    assert still_fresh.status_code == 304
+    assert refreshed.status_code == 200
+    assert refreshed.data["audio_url"] != cached.data["audio_url"]
+    assert edit.status_code == 200
