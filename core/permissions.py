@@ -1,15 +1,14 @@
 from rest_framework import permissions
 
 
-class IsCreatorOrStaffOrReadOnly(permissions.BasePermission):
-    """Anyone may read; creating needs an account; changing needs the creator or staff."""
+class IsCreatorOrStaff(permissions.BasePermission):
+    """Changing an object needs its creator or staff; reading is left to the other permissions.
+
+    Used beside IsAuthenticatedOrReadOnly (anyone reads, an account creates), which also
+    tells the OpenAPI schema that reads need no credentials.
+    """
 
     message = "Only the person who created this, or staff, can change it."
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(request.user and request.user.is_authenticated)
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in permissions.SAFE_METHODS:

@@ -17,13 +17,13 @@ from chants.api.serializers import (
 )
 from core.api.params import IF_MATCH, IF_NONE_MATCH, UUID_PATTERN
 from core.conditional import none_match
-from core.permissions import IsCreatorOrStaffOrReadOnly
+from core.permissions import IsCreatorOrStaff
 
 PRECONDITION_FAILED = OpenApiResponse(description="If-Match names an ETag that is no longer current.")
 
 
 def _require_song_editor(request, song) -> None:
-    permission = IsCreatorOrStaffOrReadOnly()
+    permission = IsCreatorOrStaff()
     if not permission.has_object_permission(request, None, song):
         raise PermissionDenied(permission.message)
 
@@ -60,7 +60,7 @@ def _with_etag(response: Response, song) -> Response:
     ),
 )
 class SongViewSet(viewsets.GenericViewSet):
-    permission_classes = [IsCreatorOrStaffOrReadOnly]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsCreatorOrStaff]
     filterset_class = SongFilter
     search_fields = ("title", "artist", "album", "lyrics")
     ordering_fields = ("title", "artist", "album", "genre", "language", "duration_seconds", "created_at", "updated_at")
