@@ -4,10 +4,12 @@ import logging
 import os
 import shutil
 import tempfile
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chants import assets
@@ -21,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = ("title", "artist", "album", "genre", "language", "duration_seconds", "lyrics")
 HEADER_BYTES = 64
+UPLOAD_WAIT_LIMIT = timedelta(days=1)
+PROCESSING_LIMIT = timedelta(hours=1)
 
 
 def song_etag(song: Song) -> str:
@@ -116,6 +120,34 @@ def asset_upload_complete(*, upload_id) -> AssetUpload:
     return upload
 
 
+def asset_uploads_expire(*, now=None) -> int:
+    """Fail uploads left waiting for their bytes or stuck in processing; delete their objects."""
+    now = now or timezone.now()
+    stale = AssetUpload.objects.filter(
+        Q(status=AssetUpload.Status.AWAITING_UPLOAD, created_at__lt=now - UPLOAD_WAIT_LIMIT)
+        | Q(status=AssetUpload.Status.PROCESSING, created_at__lt=now - PROCESSING_LIMIT)
+    )
+    expired = 0
+    for upload_id in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            upload = stale.select_for_update().filter(pk=upload_id).first()
+            if upload is None:  # finished meanwhile
+                continue
+            upload.error = (
+                "The file was never uploaded and confirmed within a day."
+                if upload.status == AssetUpload.Status.AWAITING_UPLOAD
+                else "Processing did not finish in time."
+            )
+            upload.status = AssetUpload.Status.FAILED
+            upload.completed_at = now
+            upload.save(update_fields=["status", "error", "completed_at"])
+            _delete_objects_after_commit([upload.key])
+        expired += 1
+    if expired:
+        logger.info("expired %s unfinished song asset uploads", expired)
+    return expired
+
+
 def asset_upload_process(*, upload_id) -> None:
     """Check an uploaded object and make it the song's asset; bad files end `failed`."""
     upload = AssetUpload.objects.filter(pk=upload_id, status=AssetUpload.Status.PROCESSING).first()
@@ -125,7 +157,7 @@ def asset_upload_process(*, upload_id) -> None:
     try:
         size, duration = _inspect_object(upload)
     except assets.AssetRejected as exc:
-        _asset_upload_fail(upload_id=upload.pk, error=str(exc))
+        asset_upload_fail(upload_id=upload.pk, error=str(exc))
         return
     _asset_upload_promote(upload_id=upload.pk, size=size, duration=duration)
 
@@ -151,9 +183,10 @@ def _inspect_object(upload: AssetUpload) -> tuple[int, float | None]:
 
 
 @transaction.atomic
-def _asset_upload_fail(*, upload_id, error: str) -> None:
-    upload = AssetUpload.objects.select_for_update().get(pk=upload_id)
-    if upload.status != AssetUpload.Status.PROCESSING:
+def asset_upload_fail(*, upload_id, error: str) -> None:
+    """End an upload that is being processed as `failed`, saying why."""
+    upload = AssetUpload.objects.select_for_update().filter(pk=upload_id).first()
+    if upload is None or upload.status != AssetUpload.Status.PROCESSING:
         return
     upload.status = AssetUpload.Status.FAILED
     upload.error = error
