@@ -15,7 +15,8 @@ os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("THROTTLE_ANON_RATE", "off")
 os.environ.setdefault("THROTTLE_USER_RATE", "off")
-os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="music-test-data-"))
+# Only the embedded pass uses it (SQLite makes its test database in memory).
+os.environ.setdefault("DATA_DIR", os.path.join(tempfile.gettempdir(), "music-test-data"))
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from config.settings import *  # noqa: E402,F403
