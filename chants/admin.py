@@ -51,6 +51,7 @@ class SongAdmin(admin.ModelAdmin):
             if change and name in form.changed_data and form.initial.get(name)
         ]
         super().save_model(request, obj, form, change)
+        services.cache_after_commit(obj)
         replaced = [key for key in replaced if key and key not in (obj.audio.name, obj.artwork.name)]
         if replaced:
             transaction.on_commit(lambda: storage_objects_delete.delay(replaced))

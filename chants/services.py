@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chants import assets
+from chants import assets, selectors
+from chants import cache as song_cache
 from chants.models import AssetKind, AssetUpload, Song
 from core import storage
 from core.conditional import if_match_fails, make_etag
@@ -27,9 +28,16 @@ UPLOAD_WAIT_LIMIT = timedelta(days=1)
 PROCESSING_LIMIT = timedelta(hours=1)
 
 
-def song_etag(song: Song) -> str:
-    has_urls = bool(song.audio.name or song.artwork.name)
-    return make_etag(song.pk, song.updated_at.isoformat(), with_urls=has_urls)
+def song_etag(row: dict) -> str:
+    """The ETag of a song's detail, from its row (selectors.song_detail / song_row)."""
+    has_urls = bool(row["audio"] or row["artwork"])
+    return make_etag(row["id"], row["updated_at"].isoformat(), with_urls=has_urls)
+
+
+def cache_after_commit(song: Song) -> None:
+    """Put the song's new detail in the shared cache once the change is committed."""
+    row = selectors.song_row(song)
+    transaction.on_commit(lambda: song_cache.put(row))
 
 
 def song_asset_keys(song: Song) -> list[str]:
@@ -50,6 +58,7 @@ def song_create(*, user, **fields) -> Song:
     song = Song(created_by=user, **{name: fields[name] for name in EDITABLE_FIELDS if name in fields})
     song.full_clean()
     song.save()
+    cache_after_commit(song)
     return song
 
 
@@ -57,13 +66,14 @@ def song_create(*, user, **fields) -> Song:
 def song_update(*, song_id, if_match: str | None = None, **fields) -> Song:
     """Change a song's fields; with If-Match, only if nobody changed it since that ETag."""
     song = Song.objects.select_for_update().get(pk=song_id)
-    if if_match_fails(if_match, song_etag(song)):
+    if if_match_fails(if_match, song_etag(selectors.song_row(song))):
         raise PreconditionFailed()
     for name in EDITABLE_FIELDS:
         if name in fields:
             setattr(song, name, fields[name])
     song.full_clean()
     song.save()
+    cache_after_commit(song)
     return song
 
 
@@ -71,10 +81,11 @@ def song_update(*, song_id, if_match: str | None = None, **fields) -> Song:
 def song_delete(*, song_id, if_match: str | None = None) -> None:
     """Remove a song and, once that is committed, every object it owns."""
     song = Song.objects.select_for_update().get(pk=song_id)
-    if if_match_fails(if_match, song_etag(song)):
+    if if_match_fails(if_match, song_etag(selectors.song_row(song))):
         raise PreconditionFailed()
     keys = song_asset_keys(song)
     song.delete()
+    transaction.on_commit(lambda: song_cache.mark_gone(song_id))
     _delete_objects_after_commit(keys)
     logger.info("song %s deleted with %s objects", song_id, len(keys))
 
@@ -207,6 +218,7 @@ def _asset_upload_promote(*, upload_id, size: int, duration: float | None) -> No
     if duration is not None:
         song.duration_seconds = round(duration, 3)
     song.save()
+    cache_after_commit(song)
     upload.status = AssetUpload.Status.READY
     upload.size = size
     upload.completed_at = timezone.now()

@@ -133,11 +133,39 @@ def presigned_download(key: str, expires: int | None = None, filename: str | Non
     return _local_url({"k": key, "m": "GET", "fn": filename}, expires_in)
 
 
+def shared_download_url(key: str, filename: str | None = None) -> str:
+    """A download URL that is the same for every caller within half the URL lifetime.
+
+    For representations that embed URLs and are read far more often than written (a
+    public song's detail): signing is done once per window per process instead of once
+    per request, and the URL still has at least half its lifetime left when handed out.
+    The window is the one core.conditional puts in ETags, so a 304 never keeps a URL
+    that is about to expire.
+    """
+    from core.conditional import url_window
+
+    return _memoised_download_url(
+        uses_s3(), public_base_url(), settings.AWS_S3_PUBLIC_ENDPOINT_URL, settings.PRESIGNED_URL_EXPIRES,
+        key, filename, url_window(),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _memoised_download_url(s3, base_url, public_endpoint, expires, key, filename, window) -> str:
+    # Every argument that changes the URL is part of the memo key.
+    return presigned_download(key, expires=expires, filename=filename)
+
+
 def _local_url(payload: dict, expires_in: int) -> str:
     payload = {name: value for name, value in payload.items() if value is not None}
     payload["exp"] = int(time.time()) + expires_in
-    token = signing.dumps(payload, salt=SIGNING_SALT, compress=True)
-    return public_base_url() + reverse("signed-object", kwargs={"token": token})
+    token = signing.dumps(payload, salt=SIGNING_SALT)
+    return f"{public_base_url()}{_signed_url_prefix()}{token}/"
+
+
+@lru_cache(maxsize=1)
+def _signed_url_prefix() -> str:
+    return reverse("signed-object", kwargs={"token": "x"})[:-2]
 
 
 class SignedUrlError(Exception):

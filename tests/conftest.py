@@ -8,6 +8,7 @@ from django.test import TestCase
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from chants import cache as song_cache
 from config.celery import app as celery_app
 from tests.factories import UserFactory
 from tests.helpers.worker import CeleryWorker
@@ -41,6 +42,7 @@ def _isolated_media_and_tasks(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    song_cache.clear_local()
     yield
 
 

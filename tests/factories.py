@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from chants.models import Song
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+# The management form of the song admin's inline of uploads, which every admin POST needs.
+INLINE_FORMSET_FOR_SONG = {"asset_uploads-TOTAL_FORMS": "0", "asset_uploads-INITIAL_FORMS": "0"}
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -28,8 +28,9 @@ def _require_song_editor(request, song) -> None:
         raise PermissionDenied(permission.message)
 
 
-def _with_etag(response: Response, song) -> Response:
-    response["ETag"] = services.song_etag(song)
+def _detail_response(row: dict, *, status_code: int = status.HTTP_200_OK) -> Response:
+    response = Response(SongDetailSerializer(row).data, status=status_code)
+    response["ETag"] = services.song_etag(row)
     return response
 
 
@@ -69,7 +70,11 @@ class SongViewSet(viewsets.GenericViewSet):
     serializer_class = SongDetailSerializer
 
     def get_queryset(self):
-        return selectors.song_list() if self.action == "list" else selectors.song_detail()
+        return selectors.song_list() if self.action == "list" else selectors.songs()
+
+    def filter_queryset(self, queryset):
+        # Search, filters and ordering shape lists; a lookup by id needs none of them.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -83,18 +88,22 @@ class SongViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(SongListSerializer(songs, many=True).data)
 
     def retrieve(self, request, pk=None):
-        song = self.get_object()
-        etag = services.song_etag(song)
+        # Reading is public (no object permission to check), so the detail row can come
+        # from the caches without loading the model; anonymous readers may get one a second old.
+        row = selectors.song_detail(song_id=pk, allow_recent=not request.user.is_authenticated)
+        etag = services.song_etag(row)
         if none_match(request.headers.get("If-None-Match"), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return _with_etag(Response(SongDetailSerializer(song).data), song)
+        response = Response(SongDetailSerializer(row).data)
+        response["ETag"] = etag
+        return response
 
     def create(self, request):
         data = self._valid_input(request, partial=False)
         song = services.song_create(user=request.user, **data)
-        response = Response(SongDetailSerializer(song).data, status=status.HTTP_201_CREATED)
+        response = _detail_response(selectors.song_row(song), status_code=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{song.pk}/")
-        return _with_etag(response, song)
+        return response
 
     def update(self, request, pk=None):
         return self._change(request, partial=False)
@@ -111,7 +120,7 @@ class SongViewSet(viewsets.GenericViewSet):
         song = self.get_object()
         data = self._valid_input(request, partial=partial)
         song = services.song_update(song_id=song.pk, if_match=request.headers.get("If-Match"), **data)
-        return _with_etag(Response(SongDetailSerializer(song).data), song)
+        return _detail_response(selectors.song_row(song))
 
     @staticmethod
     def _valid_input(request, *, partial: bool) -> dict:
@@ -146,7 +155,7 @@ class SongAssetViewSet(viewsets.GenericViewSet):
         },
     )
     def create(self, request, song_id=None):
-        song = get_object_or_404(selectors.song_detail(), pk=song_id)
+        song = get_object_or_404(selectors.songs(), pk=song_id)
         _require_song_editor(request, song)
         serializer = AssetUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

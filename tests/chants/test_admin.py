@@ -3,13 +3,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chants.models import Song
 from core import storage
-from tests.factories import DEFAULT_PASSWORD, SongFactory
+from tests.factories import DEFAULT_PASSWORD, INLINE_FORMSET_FOR_SONG, SongFactory
 from tests.helpers.media import image_bytes, tone_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-INLINE_FORMSET = {"asset_uploads-TOTAL_FORMS": "0", "asset_uploads-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture
@@ -36,7 +33,7 @@ def test_curator_adds_a_song_with_audio_and_artwork(curator, staff_user, local_s
     response = curator.post(
         "/admin/chants/song/add/",
         {
-            **INLINE_FORMSET,
+            **INLINE_FORMSET_FOR_SONG,
             "title": "Curated",
             "artist": "Choir",
             "lyrics": "",
@@ -57,7 +54,7 @@ def test_curator_adds_a_song_with_audio_and_artwork(curator, staff_user, local_s
 def test_admin_delete_removes_the_song_objects(curator, local_storage, django_capture_on_commit_callbacks):
     curator.post(
         "/admin/chants/song/add/",
-        {**INLINE_FORMSET, "title": "Gone", "lyrics": "", "audio": SimpleUploadedFile("gone.mp3", tone_bytes("mp3"), "audio/mpeg")},
+        {**INLINE_FORMSET_FOR_SONG, "title": "Gone", "lyrics": "", "audio": SimpleUploadedFile("gone.mp3", tone_bytes("mp3"), "audio/mpeg")},
     )
     song = Song.objects.get(title="Gone")
     key = song.audio.name

@@ -26,10 +26,11 @@ def test_song_list_costs_the_same_queries_for_5_or_100_songs(api_client):
     assert small == large == 2  # the page and its count
 
 
-def test_song_detail_is_one_query(api_client):
+def test_song_detail_is_one_query_then_served_from_the_cache(api_client):
     song = SongFactory()
 
     assert _queries(api_client, f"/api/chants/songs/{song.pk}/") == 1
+    assert _queries(api_client, f"/api/chants/songs/{song.pk}/") == 0
 
 
 def test_authenticated_list_adds_only_the_user_lookup(client_a):
