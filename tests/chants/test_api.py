@@ -155,3 +155,26 @@ def test_bad_ordering_and_limits_do_not_break_the_list(api_client):
     assert api_client.get(f"{SONGS}?ordering=password").status_code == 200
     assert api_client.get(f"{SONGS}?limit=-5").status_code == 200
     assert len(api_client.get(f"{SONGS}?limit=100000").data["results"]) == 1
+
+
+def test_filters_with_suffixed_parameters_still_apply(api_client):
+    from chants.api.filters import SongFilter
+    import django_filters
+
+    SongFactory(title="Timed", duration_seconds=100)
+
+    class WithRange(SongFilter):
+        duration = django_filters.RangeFilter(field_name="duration_seconds")
+
+    from chants.api.views import SongViewSet
+
+    original = SongViewSet.filterset_class
+    SongViewSet.filterset_class = WithRange
+    try:
+        matched = api_client.get(f"{SONGS}?duration_min=50&duration_max=150")
+        missed = api_client.get(f"{SONGS}?duration_min=150")
+    finally:
+        SongViewSet.filterset_class = original
+
+    assert [song["title"] for song in matched.data["results"]] == ["Timed"]
+    assert missed.data["count"] == 0
