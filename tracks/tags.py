@@ -1,0 +1,62 @@
+"""Reading audio files: properties, the full tag set and embedded cover art (mutagen).
+
+Pure domain code with no Django imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class NotAudio(Exception):
+    """The file is not audio mutagen can read; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class AudioProperties:
+    format: str  # "mp3", "flac", "wav", "aiff", "ogg", "m4a", ...
+    duration_seconds: float
+    bitrate_kbps: int | None
+    sample_rate: int | None
+    channels: int | None
+
+
+@dataclass(frozen=True)
+class TagSet:
+    title: str = ""
+    artist: str = ""
+    album_artist: str = ""
+    album: str = ""
+    date: str = ""
+    track_number: int | None = None
+    track_total: int | None = None
+    disc_number: int | None = None
+    disc_total: int | None = None
+    genre: str = ""
+    bpm: float | None = None
+    initial_key: str = ""
+    isrc: str = ""
+    label: str = ""
+    comment: str = ""
+    musicbrainz_track_id: str = ""
+    musicbrainz_album_id: str = ""
+    musicbrainz_artist_id: str = ""
+    musicbrainz_album_artist_id: str = ""
+    musicbrainz_release_group_id: str = ""
+    replaygain_track_gain_db: float | None = None
+    replaygain_track_peak: float | None = None
+    replaygain_album_gain_db: float | None = None
+    replaygain_album_peak: float | None = None
+
+
+@dataclass(frozen=True)
+class CoverArt:
+    data: bytes = field(repr=False)
+    mime: str  # "image/jpeg" or "image/png"
+
+
+@dataclass(frozen=True)
+class AudioFileInfo:
+    properties: AudioProperties
+    tags: TagSet
+    cover: CoverArt | None
