@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     # Local
     "core",
     "chants",
+    "tracks",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.JSONFirstNegotiation",
+    # `?format=` is a filter of the track library (mp3, flac, ...); renderers are chosen with this.
+    "URL_FORMAT_OVERRIDE": "output_format",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # "off" disables a throttle; otherwise DRF's "<count>/<second|minute|hour|day>".
@@ -249,6 +252,8 @@ SPECTACULAR_SETTINGS = {
 
 CHANTS_MAX_AUDIO_MB = env_int("CHANTS_MAX_AUDIO_MB", 200)
 CHANTS_MAX_ARTWORK_MB = env_int("CHANTS_MAX_ARTWORK_MB", 10)
+TRACKS_MAX_UPLOAD_MB = env_int("TRACKS_MAX_UPLOAD_MB", 500)
+TRACKS_TRANSCODE_TIMEOUT_SECONDS = env_int("TRACKS_TRANSCODE_TIMEOUT_SECONDS", 900)
 
 # --- Security (production) ----------------------------------------------------
 

@@ -11,6 +11,7 @@ handler500 = "core.errors.server_error"
 api_patterns = [
     path("", include("core.api.urls")),
     path("chants/", include("chants.api.urls")),
+    path("tracks/", include("tracks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("storage/<str:token>/", signed_object, name="signed-object"),

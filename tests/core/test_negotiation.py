@@ -20,5 +20,5 @@ def test_browsers_get_the_browsable_api(api_client):
 
 
 def test_format_override_and_unsatisfiable_accept_follow_drf(api_client):
-    assert api_client.get("/api/chants/songs/?format=api")["Content-Type"].startswith("text/html")
+    assert api_client.get("/api/chants/songs/?output_format=api")["Content-Type"].startswith("text/html")
     assert api_client.get("/api/chants/songs/", HTTP_ACCEPT="application/xml").status_code == 406

@@ -1,0 +1,68 @@
+import pytest
+
+from core import storage
+from tests.tracks.flow import upload
+from tracks import services, tasks
+from tracks.models import Track
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_redelivered_transcode_does_nothing_twice(client_a, audio_files, monkeypatch):
+    [result] = upload(client_a, {"twice.flac": audio_files["flac"]})
+    track = Track.objects.get(pk=result["track_id"])
+    calls = []
+    monkeypatch.setattr(services.transcode, "transcode_to_mp3", lambda *a, **k: calls.append(1))
+
+    tasks.track_transcode.delay(str(track.pk))  # a duplicate delivery after success
+
+    track.refresh_from_db()
+    assert calls == []
+    assert track.status == "ready"
+
+
+def test_an_attempt_that_finishes_second_drops_its_copy(client_a, audio_files, monkeypatch, django_capture_on_commit_callbacks):
+    [result] = upload(client_a, {"race.flac": audio_files["flac"]})
+    track = Track.objects.get(pk=result["track_id"])
+    winner = track.mp3_key
+    Track.objects.filter(pk=track.pk).update(status="processing", mp3_key="")
+    saved = []
+    real_save = services.default_storage.save
+
+    def save_then_lose_the_race(name, content):
+        saved.append(real_save(name, content))
+        # The other delivery of the task commits its MP3 while this one uploads.
+        Track.objects.filter(pk=track.pk).update(status="ready", mp3_key=winner)
+        return saved[-1]
+
+    monkeypatch.setattr(services.default_storage, "save", save_then_lose_the_race)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.track_transcode(track_id=track.pk)
+    track.refresh_from_db()
+
+    assert track.mp3_key == winner and storage.object_exists(winner)
+    assert saved and saved[0] != winner
+    assert not storage.object_exists(saved[0])
+
+
+def test_a_truncated_flac_fails_with_a_readable_error_and_keeps_the_original(client_a, audio_files):
+    data = audio_files["flac"]
+    [result] = upload(client_a, {"cut.flac": data[: len(data) // 3]})
+
+    track = Track.objects.get(pk=result["track_id"])
+    assert track.status == "failed"
+    assert track.error
+    assert "Traceback" not in track.error
+    assert storage.object_exists(track.original_key)
+    assert track.mp3_key == ""
+
+
+def test_a_transcode_over_its_time_limit_fails(client_a, audio_files, settings):
+    settings.TRACKS_TRANSCODE_TIMEOUT_SECONDS = 0.001
+
+    [result] = upload(client_a, {"slow.flac": audio_files["flac"]})
+
+    track = Track.objects.get(pk=result["track_id"])
+    assert track.status == "failed"
+    assert "s" in track.error and ("time" in track.error.lower() or "long" in track.error.lower())
+    assert storage.object_exists(track.original_key)

@@ -1,0 +1,138 @@
+import pytest
+from mutagen.mp3 import MP3
+
+from core import storage
+from tests.helpers.http import get_bytes
+from tests.tracks.conftest import TAGS, write
+from tests.tracks.flow import TRACKS, upload
+from tracks.models import Track
+from tracks.tags import read_audio_file
+
+pytestmark = pytest.mark.django_db
+
+
+def download_mp3(client, tmp_path, track_id):
+    urls = client.get(f"{TRACKS}download-urls/?ids={track_id}").data["tracks"]
+    assert len(urls) == 1
+    status, body = get_bytes(client, urls[0]["mp3_url"])
+    assert status == 200
+    return write(tmp_path, "downloaded.mp3", body), urls[0]
+
+
+def test_mp3_is_ready_at_once_with_its_tags_and_artwork(storage_mode, client_a, tmp_path, audio_files, cover_png):
+    [result] = upload(client_a, {"Ana Lopez - Night Drive.mp3": audio_files["mp3"]})
+
+    assert (result["status"], result["error"]) == ("ready", "")
+    detail = client_a.get(f"{TRACKS}{result['track_id']}/").data
+    assert (detail["name"], detail["artist"], detail["format"]) == ("Night Drive", "Ana Lopez", "mp3")
+    assert detail["bpm"] == 122.0 and detail["musical_key"] == "8A" and detail["year"] == 2024
+    assert detail["details"]["isrc"] == "GBUM71029604"
+    assert detail["details"]["replaygain_track_gain_db"] == -6.5
+    assert detail["details"]["musicbrainz_track_id"] == TAGS.musicbrainz_track_id
+    assert detail["has_artwork"] is True
+    downloaded, urls = download_mp3(client_a, tmp_path, result["track_id"])
+    assert downloaded.read_bytes() == audio_files["mp3"]  # an MP3 is served as uploaded
+    assert get_bytes(client_a, urls["artwork_url"]) == (200, cover_png)
+
+
+@pytest.mark.parametrize(("kind", "sample_rate", "seconds"), [("flac", 44100, 3.0), ("flac48", 48000, 2.0), ("wav", 44100, 2.0)])
+def test_lossless_files_become_320_kbps_mp3_with_tags_and_art(
+    storage_mode, client_a, tmp_path, audio_files, cover_png, kind, sample_rate, seconds
+):
+    extension = "wav" if kind == "wav" else "flac"
+    [result] = upload(client_a, {f"Night Drive {kind}.{extension}": audio_files[kind]})
+
+    assert result["status"] == "processing"  # the transcode runs once the confirm commits
+    track = Track.objects.get(pk=result["track_id"])
+    assert (track.status, track.error) == ("ready", "")
+    downloaded, _ = download_mp3(client_a, tmp_path, track.pk)
+    mp3 = MP3(downloaded)
+    assert mp3.info.bitrate == 320_000
+    assert mp3.info.sample_rate == sample_rate
+    assert mp3.info.length == pytest.approx(seconds, abs=0.1)
+    assert mp3.tags.version[:2] == (2, 4)
+    carried = read_audio_file(downloaded)
+    assert (carried.tags.title, carried.tags.artist, carried.tags.bpm) == ("Night Drive", "Ana Lopez", 122.0)
+    if kind == "flac":
+        assert carried.cover is not None and carried.cover.data == cover_png
+    assert storage.object_exists(track.original_key)  # the original is kept
+    assert track.mp3_key != track.original_key
+
+
+def test_file_name_fills_name_and_artist_when_tags_are_missing(client_a, tmp_path):
+    from tests.helpers.media import tone_bytes
+
+    [result] = upload(client_a, {"01 - DJ Koze - Pick Up.mp3": tone_bytes("mp3")})
+
+    track = Track.objects.get(pk=result["track_id"])
+    assert (track.name, track.artist, track.status) == ("Pick Up", "DJ Koze", "ready")
+
+
+def test_confirming_twice_does_nothing_new(client_a, audio_files):
+    slots = client_a.post(
+        f"{TRACKS}upload-urls/", {"files": [{"file_name": "a.mp3", "content_type": "audio/mpeg"}]}, format="json"
+    ).data["uploads"]
+    from tests.helpers.http import put_bytes
+
+    put_bytes(client_a, slots[0]["upload_url"], audio_files["mp3"], slots[0]["headers"])
+    body = {"files": [{"track_id": slots[0]["track_id"], "file_name": "a.mp3", "key": slots[0]["key"]}]}
+    first = client_a.post(TRACKS, body, format="json").data["tracks"][0]
+    updated_at = Track.objects.get(pk=first["track_id"]).updated_at
+
+    again = client_a.post(TRACKS, body, format="json").data["tracks"][0]
+
+    assert first["status"] == again["status"] == "ready"
+    assert Track.objects.get(pk=first["track_id"]).updated_at == updated_at
+    assert Track.objects.count() == 1
+
+
+def test_same_bytes_under_another_name_are_not_stored_twice(storage_mode, client_a, audio_files):
+    [first] = upload(client_a, {"original.mp3": audio_files["mp3"]})
+    slot = client_a.post(
+        f"{TRACKS}upload-urls/", {"files": [{"file_name": "copy.mp3", "content_type": "audio/mpeg"}]}, format="json"
+    ).data["uploads"][0]
+
+    [second] = upload_existing_slot(client_a, slot, audio_files["mp3"])
+
+    assert second["status"] == "duplicate"
+    assert second["duplicate_of"] == first["track_id"]
+    assert "original.mp3" in second["error"]
+    assert Track.objects.count() == 1
+    assert not storage.object_exists(slot["key"])
+    assert storage.object_exists(Track.objects.get().original_key)
+
+
+def upload_existing_slot(client, slot, data):
+    from tests.helpers.http import put_bytes
+
+    assert put_bytes(client, slot["upload_url"], data, slot["headers"]) == 200
+    body = {"files": [{"track_id": slot["track_id"], "file_name": slot["file_name"], "key": slot["key"]}]}
+    return client.post(TRACKS, body, format="json").data["tracks"]
+
+
+def test_direct_multipart_upload(storage_mode, client_a, audio_files):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_a.post(
+        f"{TRACKS}upload/",
+        {"file": SimpleUploadedFile("Direct.flac", audio_files["flac"], "audio/flac"), "artist": "Override"},
+        format="multipart",
+    )
+
+    assert response.status_code == 201, response.data
+    track = Track.objects.get(pk=response.data["track_id"])
+    assert (track.status, track.artist, track.name) == ("ready", "Override", "Night Drive")
+    assert storage.object_exists(track.mp3_key)
+
+
+def test_direct_upload_of_non_audio_is_422_with_the_reason(client_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_a.post(
+        f"{TRACKS}upload/", {"file": SimpleUploadedFile("fake.flac", b"not audio at all" * 50, "audio/flac")},
+        format="multipart",
+    )
+
+    assert response.status_code == 422
+    assert response.data["status"] == "failed"
+    assert "not a recognisable audio file" in response.data["error"]

@@ -1,0 +1,174 @@
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import parsers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from core import storage
+from core.api.params import UUID_PATTERN
+from tracks import files, selectors, services
+from tracks.api import serializers as s
+from tracks.api.filters import TrackFilter
+from tracks.models import Track
+
+@extend_schema_view(
+    list=extend_schema(summary="Your tracks (no URLs); filter, search, order, paginate"),
+    retrieve=extend_schema(summary="One track with its full tag record"),
+    update=extend_schema(summary="Rename a track", request=s.TrackUpdateSerializer, responses=s.TrackDetailSerializer),
+    partial_update=extend_schema(
+        summary="Rename a track", request=s.TrackUpdateSerializer(partial=True), responses=s.TrackDetailSerializer
+    ),
+    destroy=extend_schema(summary="Delete a track and every object it owns"),
+)
+class TrackViewSet(viewsets.GenericViewSet):
+    filterset_class = TrackFilter
+    search_fields = ("name", "artist", "album", "file_name")
+    ordering_fields = ("name", "artist", "album", "genre", "year", "bpm", "duration_seconds", "created_at", "file_name")
+    ordering = ("-created_at", "id")
+    lookup_value_regex = UUID_PATTERN
+    serializer_class = s.TrackDetailSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Track.objects.none()
+        if self.action == "list":
+            return selectors.tracks_of(owner=self.request.user)
+        return selectors.track_with_details(owner=self.request.user)
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(s.TrackSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(s.TrackDetailSerializer(self.get_object()).data)
+
+    def update(self, request, pk=None):
+        return self._rename(request, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._rename(request, partial=True)
+
+    def _rename(self, request, *, partial: bool) -> Response:
+        track = self.get_object()
+        serializer = s.TrackUpdateSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        services.track_update(track_id=track.pk, **serializer.validated_data)
+        return Response(s.TrackDetailSerializer(self.get_object()).data)
+
+    def destroy(self, request, pk=None):
+        services.track_delete(track_id=self.get_object().pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Confirm uploaded files: read tags and art, then ready (MP3) or transcoding (others)",
+        request=s.ConfirmRequestSerializer,
+        responses={200: s.ConfirmResultsSerializer},
+    )
+    def create(self, request):
+        serializer = s.ConfirmRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = services.track_uploads_confirm(owner=request.user, confirmations=serializer.validated_data["files"])
+        # One status per file: a bad file is reported in its entry and does not fail the others.
+        return Response(s.ConfirmResultsSerializer({"tracks": results}).data)
+
+    @extend_schema(
+        summary="Presigned upload URLs for 1 to 100 files; creates their tracks",
+        request=s.UploadRequestSerializer,
+        responses={
+            201: s.UploadSlotsSerializer,
+            409: OpenApiResponse(description="A file of that name is already in your library."),
+            413: OpenApiResponse(description="A file is over TRACKS_MAX_UPLOAD_MB."),
+            415: OpenApiResponse(description="A file is not audio."),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="upload-urls")
+    def upload_urls(self, request):
+        serializer = s.UploadRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slots = services.track_upload_urls_create(owner=request.user, uploads=serializer.validated_data["files"])
+        return Response(s.UploadSlotsSerializer({"uploads": slots}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Upload one file directly (multipart), processed like a confirmed upload",
+        request={"multipart/form-data": s.DirectUploadSerializer},
+        responses={201: s.ConfirmResultSerializer, 422: s.ConfirmResultSerializer},
+    )
+    @action(detail=False, methods=["post"], parser_classes=[parsers.MultiPartParser])
+    def upload(self, request):
+        serializer = s.DirectUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.track_create_from_file(
+            owner=request.user, uploaded=data["file"], name=data.get("name", ""), artist=data.get("artist", "")
+        )
+        accepted = result.status in ("ready", "processing")
+        code = status.HTTP_201_CREATED if accepted else status.HTTP_422_UNPROCESSABLE_ENTITY
+        return Response(s.ConfirmResultSerializer(result).data, status=code)
+
+    @extend_schema(
+        summary="The id of your track with this file name",
+        parameters=[OpenApiParameter("file_name", OpenApiTypes.STR, required=True)],
+        responses={200: s.LookupSerializer},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def lookup(self, request):
+        file_name = request.query_params.get("file_name", "")
+        if not file_name:
+            raise ValidationError({"file_name": ["This query parameter is required."]})
+        track = selectors.tracks_of(owner=request.user).filter(file_name=file_name).first()
+        if track is None:
+            raise NotFound(f"No track of yours has the file name {file_name!r}.")
+        return Response(s.LookupSerializer({"track_id": track.pk}).data)
+
+    @extend_schema(
+        summary="Presigned MP3 and artwork URLs of your ready tracks, paged",
+        parameters=[
+            OpenApiParameter("ids", OpenApiTypes.STR, description="Comma-separated track ids to limit the answer to.")
+        ],
+        responses={200: s.DownloadUrlSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], url_path="download-urls", filter_backends=[])
+    def download_urls(self, request):
+        ids = _uuid_list(request.query_params.get("ids", ""))
+        page = self.paginate_queryset(selectors.ready_tracks_of(owner=request.user, ids=ids))
+        expires = settings.PRESIGNED_URL_EXPIRES
+        items = [
+            {
+                "track_id": track.pk,
+                "file_name": track.file_name,
+                "mp3_url": storage.presigned_download(track.mp3_key, filename=files.download_name(track)),
+                "artwork_url": storage.presigned_download(track.artwork_key) if track.artwork_key else None,
+                "expires_in": expires,
+            }
+            for track in page
+        ]
+        response = self.get_paginated_response(s.DownloadUrlSerializer(items, many=True).data)
+        response.data["tracks"] = response.data.pop("results")
+        return response
+
+    @extend_schema(
+        summary="Create a placeholder track item with a name and no file",
+        request=s.TrackItemSerializer,
+        responses={201: s.TrackDetailSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def items(self, request):
+        serializer = s.TrackItemSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        track = services.track_item_create(owner=request.user, **serializer.validated_data)
+        return Response(s.TrackDetailSerializer(track).data, status=status.HTTP_201_CREATED)
+
+
+def _uuid_list(raw: str) -> list[str]:
+    import uuid
+
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    try:
+        return [str(uuid.UUID(part)) for part in ids]
+    except ValueError as exc:
+        raise ValidationError({"ids": ["Give track ids (UUIDs) separated by commas."]}) from exc

@@ -1,0 +1,93 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Track(models.Model):
+    """A track of a DJ's library: the original file, its MP3 for playback, its cover art."""
+
+    class Status(models.TextChoices):
+        AWAITING_UPLOAD = "awaiting_upload", "Awaiting upload"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracks")
+    name = models.CharField(max_length=500, blank=True)
+    artist = models.CharField(max_length=500, blank=True)
+    album = models.CharField(max_length=500, blank=True)
+    genre = models.CharField(max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    bpm = models.FloatField(null=True, blank=True)
+    musical_key = models.CharField(max_length=16, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    bitrate = models.PositiveIntegerField(null=True, blank=True, help_text="Of the original, in kbps.")
+    sample_rate = models.PositiveIntegerField(null=True, blank=True)
+    channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    format = models.CharField(max_length=16, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    original_key = models.CharField(max_length=500, blank=True)
+    mp3_key = models.CharField(max_length=500, blank=True)
+    artwork_key = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_UPLOAD)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "id")
+        constraints = [
+            # Placeholder items have no file yet, so only real file names are unique.
+            models.UniqueConstraint(
+                fields=["owner", "file_name"], condition=~Q(file_name=""), name="track_file_name_unique_per_owner"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="track_owner_status_idx"),
+            models.Index(fields=["owner", "sha256"], name="track_owner_sha256_idx"),
+            models.Index(fields=["owner", "-created_at", "id"], name="track_owner_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist} - {self.name}" if self.artist else (self.name or self.file_name)
+
+
+class TrackDetails(models.Model):
+    """The full tag set read from the original file, field for field (see tracks.tags.TagSet)."""
+
+    track = models.OneToOneField(Track, on_delete=models.CASCADE, primary_key=True, related_name="details")
+    title = models.CharField(max_length=500, blank=True)
+    artist = models.CharField(max_length=500, blank=True)
+    album_artist = models.CharField(max_length=500, blank=True)
+    album = models.CharField(max_length=500, blank=True)
+    date = models.CharField(max_length=32, blank=True)
+    track_number = models.PositiveIntegerField(null=True, blank=True)
+    track_total = models.PositiveIntegerField(null=True, blank=True)
+    disc_number = models.PositiveIntegerField(null=True, blank=True)
+    disc_total = models.PositiveIntegerField(null=True, blank=True)
+    genre = models.CharField(max_length=200, blank=True)
+    bpm = models.FloatField(null=True, blank=True)
+    initial_key = models.CharField(max_length=16, blank=True)
+    isrc = models.CharField(max_length=32, blank=True)
+    label = models.CharField(max_length=300, blank=True)
+    comment = models.TextField(blank=True)
+    musicbrainz_track_id = models.CharField(max_length=64, blank=True)
+    musicbrainz_album_id = models.CharField(max_length=64, blank=True)
+    musicbrainz_artist_id = models.CharField(max_length=300, blank=True)
+    musicbrainz_album_artist_id = models.CharField(max_length=300, blank=True)
+    musicbrainz_release_group_id = models.CharField(max_length=64, blank=True)
+    replaygain_track_gain_db = models.FloatField(null=True, blank=True)
+    replaygain_track_peak = models.FloatField(null=True, blank=True)
+    replaygain_album_gain_db = models.FloatField(null=True, blank=True)
+    replaygain_album_peak = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "track details"
+
+    def __str__(self) -> str:
+        return f"tags of {self.track_id}"

@@ -1,0 +1,341 @@
+"""Writes to a DJ's track library: one function per use case."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from core import storage
+from core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
+from core.tasks import storage_objects_delete
+from tracks import files, tags, transcode
+from tracks.models import Track, TrackDetails
+
+logger = logging.getLogger(__name__)
+COPY_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadSlot:
+    track: Track
+    upload: storage.PresignedUpload
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    track_id: uuid.UUID
+    file_name: str
+    status: str
+    error: str = ""
+    duplicate_of: uuid.UUID | None = None
+
+
+def max_upload_bytes() -> int:
+    return settings.TRACKS_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def _delete_objects_after_commit(keys) -> None:
+    keys = sorted({key for key in keys if key})
+    if keys:
+        transaction.on_commit(lambda: storage_objects_delete.delay(keys))
+
+
+def check_upload(*, file_name: str, content_type: str, size: int | None) -> None:
+    """Refuse, before any bytes move, what can never become a track."""
+    if not files.is_audio_file_name(file_name):
+        raise UnsupportedMediaType(
+            f"{file_name!r} is not an audio file name; use one of {', '.join(sorted(files.AUDIO_EXTENSIONS))}."
+        )
+    base_type = content_type.split(";")[0].strip().lower()
+    if base_type not in files.AUDIO_CONTENT_TYPES:
+        raise UnsupportedMediaType(f"{file_name!r}: content type {base_type!r} is not audio.")
+    if size is not None and size > max_upload_bytes():
+        raise PayloadTooLarge(
+            f"{file_name!r} is {size} bytes; the largest accepted is {settings.TRACKS_MAX_UPLOAD_MB} MB."
+        )
+
+
+def _track_for_upload(*, owner, file_name: str) -> Track:
+    """The owner's track for this file name, new or one whose upload never completed."""
+    existing = Track.objects.select_for_update().filter(owner=owner, file_name=file_name).first()
+    if existing is not None:
+        if existing.status in (Track.Status.READY, Track.Status.PROCESSING):
+            raise Conflict({"detail": f"{file_name!r} is already in your library.", "track_id": str(existing.pk)})
+        existing.status, existing.error = Track.Status.AWAITING_UPLOAD, ""
+        existing.save(update_fields=["status", "error", "updated_at"])
+        return existing
+    artist, title = tags.split_file_name(file_name)
+    track = Track(owner=owner, file_name=file_name, name=title, artist=artist)
+    track.original_key = files.original_key(owner.pk, track.pk, file_name)
+    try:
+        with transaction.atomic():
+            track.save()
+    except IntegrityError as exc:  # the same name created by a concurrent request
+        raise Conflict(f"{file_name!r} is already being added to your library.") from exc
+    return track
+
+
+@transaction.atomic
+def track_upload_urls_create(*, owner, uploads: list[dict]) -> list[UploadSlot]:
+    """Tracks awaiting their bytes, each with a presigned URL to PUT the file to."""
+    for upload in uploads:
+        check_upload(file_name=upload["file_name"], content_type=upload["content_type"], size=upload.get("size"))
+    slots = []
+    for upload in uploads:
+        track = _track_for_upload(owner=owner, file_name=upload["file_name"])
+        presigned = storage.presigned_upload(
+            track.original_key, upload["content_type"], max_bytes=max_upload_bytes()
+        )
+        slots.append(UploadSlot(track=track, upload=presigned))
+    return slots
+
+
+def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmResult]:
+    """Process each uploaded file; a file that fails does not affect the others."""
+    from rest_framework.exceptions import NotFound, ValidationError
+
+    ids = [item["track_id"] for item in confirmations]
+    tracks = Track.objects.filter(owner=owner, pk__in=ids).in_bulk()
+    unknown = [str(track_id) for track_id in ids if track_id not in tracks]
+    if unknown:
+        raise NotFound(f"No track of yours has the id {', '.join(unknown)}.")
+    for item in confirmations:
+        track = tracks[item["track_id"]]
+        if item["key"] != track.original_key:
+            raise ValidationError({"files": [f"{item['key']!r} is not the upload key of track {track.pk}."]})
+        if item["file_name"] != track.file_name:
+            raise ValidationError({"files": [f"Track {track.pk} was created for {track.file_name!r}."]})
+    return [track_process_upload(track_id=item["track_id"]) for item in confirmations]
+
+
+def track_create_from_file(*, owner, uploaded, name: str = "", artist: str = "") -> ConfirmResult:
+    """The direct upload: store the file as the track's original, then process it like a confirm."""
+    check_upload(file_name=uploaded.name, content_type=uploaded.content_type or "", size=uploaded.size)
+    with transaction.atomic():
+        track = _track_for_upload(owner=owner, file_name=uploaded.name)
+    stored_as = default_storage.save(track.original_key, uploaded)
+    if stored_as != track.original_key:  # the storage renamed it: never point at the wrong object
+        default_storage.delete(stored_as)
+        raise Conflict(f"Could not store {uploaded.name!r} under its key; try again.")
+    result = track_process_upload(track_id=track.pk)
+    if result.status in (Track.Status.READY, Track.Status.PROCESSING) and (name or artist):
+        track_update(track_id=track.pk, **{key: value for key, value in (("name", name), ("artist", artist)) if value})
+    return result
+
+
+def _result(track: Track, error: str = "") -> ConfirmResult:
+    return ConfirmResult(track_id=track.pk, file_name=track.file_name, status=track.status, error=error or track.error)
+
+
+def track_process_upload(*, track_id) -> ConfirmResult:
+    """Check the uploaded object, read its tags and art, and make it ready or queue its MP3."""
+    track = Track.objects.get(pk=track_id)
+    if track.status != Track.Status.AWAITING_UPLOAD:
+        return _result(track)  # confirmed before: nothing new to do
+    if not storage.object_exists(track.original_key):
+        return _result(track, "No file has been uploaded to this track's upload URL yet.")
+    with tempfile.TemporaryDirectory(prefix="track-") as folder:
+        local = Path(folder) / f"original{files.extension(track.file_name)}"
+        size, digest = _download_with_digest(track.original_key, local)
+        if size == 0:
+            return _track_fail(track_id=track.pk, error="The file is empty.")
+        if size > max_upload_bytes():
+            return _track_fail(
+                track_id=track.pk,
+                error=f"The file is {size} bytes; the largest accepted is {settings.TRACKS_MAX_UPLOAD_MB} MB.",
+            )
+        duplicate = (
+            Track.objects.filter(owner_id=track.owner_id, sha256=digest)
+            .exclude(pk=track.pk)
+            .exclude(status__in=[Track.Status.FAILED, Track.Status.AWAITING_UPLOAD])
+            .first()
+        )
+        if duplicate is not None:
+            return _track_discard_duplicate(track_id=track.pk, duplicate=duplicate)
+        try:
+            info = tags.read_audio_file(local)
+        except tags.NotAudio as exc:
+            return _track_fail(track_id=track.pk, error=str(exc))
+        artwork_key = _store_cover(track, info.cover)
+    return _track_accept(track_id=track.pk, info=info, size=size, digest=digest, artwork_key=artwork_key)
+
+
+def _download_with_digest(key: str, local: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with default_storage.open(key, "rb") as remote, open(local, "wb") as out:
+        while chunk := remote.read(COPY_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def _store_cover(track: Track, cover: tags.CoverArt | None) -> str:
+    if cover is None:
+        return ""
+    key = files.artwork_key(track.owner_id, track.pk, cover.mime)
+    default_storage.save(key, ContentFile(cover.data))
+    return key
+
+
+@transaction.atomic
+def _track_fail(*, track_id, error: str) -> ConfirmResult:
+    track = Track.objects.select_for_update().get(pk=track_id)
+    if track.status in (Track.Status.AWAITING_UPLOAD, Track.Status.PROCESSING):
+        track.status, track.error = Track.Status.FAILED, error
+        track.save(update_fields=["status", "error", "updated_at"])
+        logger.info("track %s failed: %s", track_id, error)
+    return _result(track)
+
+
+@transaction.atomic
+def _track_discard_duplicate(*, track_id, duplicate: Track) -> ConfirmResult:
+    track = Track.objects.select_for_update().get(pk=track_id)
+    result = ConfirmResult(
+        track_id=track.pk, file_name=track.file_name, status="duplicate", duplicate_of=duplicate.pk,
+        error=f"These bytes are already in your library as {duplicate.file_name!r}.",
+    )
+    _delete_objects_after_commit([track.original_key])
+    track.delete()
+    logger.info("track %s discarded: same bytes as track %s", track_id, duplicate.pk)
+    return result
+
+
+def _year(date: str) -> int | None:
+    digits = date[:4]
+    return int(digits) if digits.isdigit() and 1000 <= int(digits) <= 2999 else None
+
+
+@transaction.atomic
+def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, artwork_key: str) -> ConfirmResult:
+    from tracks.tasks import track_transcode
+
+    track = Track.objects.select_for_update().get(pk=track_id)
+    if track.status != Track.Status.AWAITING_UPLOAD:
+        return _result(track)
+    found, props = info.tags, info.properties
+    track.name = found.title or track.name
+    track.artist = found.artist or track.artist
+    track.album, track.genre = found.album, found.genre
+    track.year, track.bpm, track.musical_key = _year(found.date), found.bpm, found.initial_key[:16]
+    track.duration_seconds, track.bitrate = props.duration_seconds, props.bitrate_kbps
+    track.sample_rate, track.channels, track.format = props.sample_rate, props.channels, props.format
+    track.size, track.sha256, track.artwork_key, track.error = size, digest, artwork_key, ""
+    if props.format in files.PLAYABLE_FORMATS:
+        track.status, track.mp3_key = Track.Status.READY, track.original_key
+    else:
+        track.status = Track.Status.PROCESSING
+        transaction.on_commit(lambda: track_transcode.delay(str(track.pk)))
+    track.save()
+    TrackDetails.objects.update_or_create(track=track, defaults=_details_fields(found))
+    return _result(track)
+
+
+def _details_fields(found: tags.TagSet) -> dict:
+    values = {item.name: getattr(found, item.name) for item in fields(tags.TagSet)}
+    for item in TrackDetails._meta.get_fields():
+        max_length = getattr(item, "max_length", None)
+        if max_length and isinstance(values.get(item.name), str):
+            values[item.name] = values[item.name][:max_length]
+    return values
+
+
+def tag_set_of(details: TrackDetails | None) -> tags.TagSet:
+    if details is None:
+        return tags.TagSet()
+    return tags.TagSet(**{item.name: getattr(details, item.name) for item in fields(tags.TagSet)})
+
+
+@transaction.atomic
+def track_update(*, track_id, **changes) -> Track:
+    """Rename a track: its name and artist are the only fields a DJ edits."""
+    track = Track.objects.select_for_update().get(pk=track_id)
+    for name in ("name", "artist"):
+        if name in changes:
+            setattr(track, name, changes[name])
+    track.save(update_fields=["name", "artist", "updated_at"])
+    return track
+
+
+@transaction.atomic
+def track_item_create(*, owner, name: str, artist: str = "") -> Track:
+    """A placeholder track with a name and no file yet (WaveLoft's track items)."""
+    return Track.objects.create(owner=owner, name=name, artist=artist)
+
+
+@transaction.atomic
+def track_delete(*, track_id) -> None:
+    """Remove the track and, once that is committed, every object it owns."""
+    track = Track.objects.select_for_update().get(pk=track_id)
+    keys = [track.original_key, track.mp3_key, track.artwork_key]
+    track.delete()
+    _delete_objects_after_commit(keys)
+    logger.info("track %s deleted", track_id)
+
+
+def track_transcode(*, track_id) -> None:
+    """Make the 320 kbps MP3 of a processing track; a bad file ends `failed`, the original kept."""
+    track = Track.objects.filter(pk=track_id, status=Track.Status.PROCESSING).select_related("details").first()
+    if track is None:
+        logger.info("track %s is not waiting for a transcode; nothing to do", track_id)
+        return
+    attempt = uuid.uuid4().hex[:12]
+    with tempfile.TemporaryDirectory(prefix="transcode-") as folder:
+        source = Path(folder) / f"original{files.extension(track.file_name)}"
+        target = Path(folder) / "track.mp3"
+        with default_storage.open(track.original_key, "rb") as remote, open(source, "wb") as out:
+            shutil.copyfileobj(remote, out, COPY_CHUNK)
+        sample_rate = transcode.target_sample_rate(track.sample_rate)
+        try:
+            transcode.transcode_to_mp3(
+                source, target, sample_rate=sample_rate, channels=track.channels,
+                timeout_seconds=settings.TRACKS_TRANSCODE_TIMEOUT_SECONDS,
+            )
+            tags.write_id3_tags(target, tag_set_of(getattr(track, "details", None)), _cover_of(track))
+            transcode.verify_mp3(
+                target, expected_duration=track.duration_seconds or 0.0, expected_sample_rate=sample_rate
+            )
+        except transcode.TranscodeError as exc:
+            track_transcode_fail(track_id=track.pk, error=str(exc))
+            return
+        key = files.mp3_key(track.owner_id, track.pk, track.file_name, attempt)
+        with open(target, "rb") as mp3:
+            default_storage.save(key, File(mp3))
+    _track_transcoded(track_id=track.pk, key=key)
+
+
+def _cover_of(track: Track) -> tags.CoverArt | None:
+    if not track.artwork_key or not storage.object_exists(track.artwork_key):
+        return None
+    with default_storage.open(track.artwork_key, "rb") as handle:
+        data = handle.read()
+    return tags.CoverArt(data=data, mime="image/png" if track.artwork_key.endswith(".png") else "image/jpeg")
+
+
+@transaction.atomic
+def _track_transcoded(*, track_id, key: str) -> None:
+    track = Track.objects.select_for_update().filter(pk=track_id).first()
+    if track is None or track.status != Track.Status.PROCESSING:
+        # Deleted meanwhile, or another delivery of the task finished first: drop our copy.
+        _delete_objects_after_commit([key])
+        return
+    track.mp3_key, track.status, track.error = key, Track.Status.READY, ""
+    track.save(update_fields=["mp3_key", "status", "error", "updated_at"])
+    logger.info("track %s transcoded to %s", track_id, key)
+
+
+def track_transcode_fail(*, track_id, error: str) -> None:
+    """End a transcode as failed, saying why; the original stays in storage."""
+    _track_fail(track_id=track_id, error=error)
