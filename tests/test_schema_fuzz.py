@@ -32,6 +32,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
 
 from chants.models import AssetKind, AssetUpload, Song
+from tracks.models import Track
 
 SCHEMA_URL = "/api/schema/"
 SEED = 20240611
@@ -60,6 +61,7 @@ def _fixed_uuid(number: int) -> uuid.UUID:
 # Rows with fixed ids, so generation stays deterministic while path parameters can name real objects.
 OWN_SONG, OWN_SONG_2, OTHER_SONG = _fixed_uuid(1), _fixed_uuid(2), _fixed_uuid(3)
 OWN_UPLOAD, OTHER_UPLOAD = _fixed_uuid(11), _fixed_uuid(13)
+OWN_TRACK, OTHER_TRACK = _fixed_uuid(21), _fixed_uuid(23)
 # Parent-to-child id chains, matched to a path's UUID parameters in the order the path names them:
 # /songs/{id}/ takes the first id, /songs/{song_id}/assets/{upload_id}/ takes both.
 SEEDED_CHAINS = (
@@ -67,6 +69,14 @@ SEEDED_CHAINS = (
     (str(OTHER_SONG), str(OTHER_UPLOAD)),  # someone else's song and upload
     (str(OWN_SONG_2), str(OTHER_UPLOAD)),  # a real song with an upload of another song
 )
+
+
+# Each app's paths take ids of its own rows.
+TRACK_CHAINS = ((str(OWN_TRACK),), (str(OTHER_TRACK),))
+
+
+def _chains_for(path: str) -> tuple[tuple[str, ...], ...]:
+    return TRACK_CHAINS if path.startswith("/api/tracks/") else SEEDED_CHAINS
 
 
 def _ensure_seed(owner, other) -> None:
@@ -99,6 +109,19 @@ def _ensure_seed(owner, other) -> None:
                 "created_by": user,
             },
         )
+    for track_id, user in ((OWN_TRACK, owner), (OTHER_TRACK, other)):
+        Track.objects.get_or_create(
+            pk=track_id,
+            defaults={
+                "owner": user,
+                "file_name": f"seeded {track_id.hex}.mp3",
+                "name": "Seeded track",
+                "status": Track.Status.READY,
+                "format": "mp3",
+                "original_key": f"users/{user.pk}/tracks/{track_id}/original/seeded.mp3",
+                "mp3_key": f"users/{user.pk}/tracks/{track_id}/original/seeded.mp3",
+            },
+        )
 
 
 def _uuid_path_parameters(path: str, values: dict) -> list[str]:
@@ -124,7 +147,8 @@ def _sometimes_seeded_ids(context, path_parameters):
     names = _uuid_path_parameters(context.operation.path, path_parameters)
     if not names:
         return st.just(path_parameters)
-    seeded = st.sampled_from(SEEDED_CHAINS).map(lambda chain: _with_chain(path_parameters, names, chain))
+    chains = _chains_for(context.operation.path)
+    seeded = st.sampled_from(chains).map(lambda chain: _with_chain(path_parameters, names, chain))
     return st.one_of(st.just(path_parameters), seeded)
 
 
@@ -141,11 +165,11 @@ def _aim_coverage_case_at_seeded_rows(case) -> None:
         return
     names = _uuid_path_parameters(case.operation.path, case.path_parameters)
     if names:
-        case.path_parameters = _with_chain(case.path_parameters, names, SEEDED_CHAINS[0])
+        case.path_parameters = _with_chain(case.path_parameters, names, _chains_for(case.operation.path)[0])
 
 
 def _load_schema():
-    response = Client().get(SCHEMA_URL, {"format": "json"}, HTTP_HOST="localhost")
+    response = Client().get(SCHEMA_URL, {"output_format": "json"}, HTTP_HOST="localhost")
     assert response.status_code == 200, f"{SCHEMA_URL} answered {response.status_code}"
     loaded = schemathesis.openapi.from_dict(json.loads(response.content), config=schemathesis.Config(seed=SEED))
     loaded.hook("flatmap_path_parameters")(_sometimes_seeded_ids)
