@@ -165,3 +165,14 @@ def test_tracks_of_other_users_are_unaffected_by_identical_bytes(client_a, clien
     assert mine["status"] == theirs["status"] == "ready"
     assert Track.objects.count() == 2
     assert UserFactory._meta.model.objects.count() == 2
+
+
+def test_confirm_takes_up_to_500_files(client_a):
+    import uuid
+
+    body = {"files": [{"track_id": str(uuid.uuid4()), "file_name": f"{index}.mp3", "key": "k"} for index in range(501)]}
+
+    response = client_a.post(TRACKS, body, format="json")
+
+    assert response.status_code == 400
+    assert "500" in str(response.data["files"])

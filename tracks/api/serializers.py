@@ -3,6 +3,8 @@ from rest_framework import serializers
 from tracks.models import Track, TrackDetails
 
 MAX_FILES = 100
+# A desktop sync confirms a whole batch of uploads at once.
+MAX_CONFIRMATIONS = 500
 
 
 class UploadRequestFileSerializer(serializers.Serializer):
@@ -47,7 +49,7 @@ class ConfirmFileSerializer(serializers.Serializer):
 
 
 class ConfirmRequestSerializer(serializers.Serializer):
-    files = ConfirmFileSerializer(many=True, allow_empty=False, max_length=MAX_FILES)
+    files = ConfirmFileSerializer(many=True, allow_empty=False, max_length=MAX_CONFIRMATIONS)
 
     def validate_files(self, files):
         ids = [item["track_id"] for item in files]
