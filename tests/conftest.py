@@ -10,7 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from chants import cache as song_cache
 from config.celery import app as celery_app
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.worker import CeleryWorker
 
 SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME")
@@ -82,6 +82,15 @@ def other_user(db):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(staff=True)
+
+
+@pytest.fixture
+def curator(client, staff_user):
+    """A Django test client logged in to the admin as a superuser."""
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.login(username=staff_user.username, password=DEFAULT_PASSWORD)
+    return client
 
 
 @pytest.fixture

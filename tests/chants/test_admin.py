@@ -3,18 +3,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chants.models import Song
 from core import storage
-from tests.factories import DEFAULT_PASSWORD, INLINE_FORMSET_FOR_SONG, SongFactory
+from tests.factories import INLINE_FORMSET_FOR_SONG, SongFactory
 from tests.helpers.media import image_bytes, tone_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def curator(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.login(username=staff_user.username, password=DEFAULT_PASSWORD)
-    return client
 
 
 def test_changelist_shows_columns_search_and_filters(curator):

@@ -1,19 +1,10 @@
 import pytest
 
 from core import storage
-from tests.factories import DEFAULT_PASSWORD
 from tests.tracks.flow import upload
 from tracks.models import Track
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def curator(client, staff_user):
-    staff_user.is_superuser = True
-    staff_user.save()
-    client.login(username=staff_user.username, password=DEFAULT_PASSWORD)
-    return client
 
 
 def test_curators_see_tracks_with_their_tags_and_can_delete_them(
