@@ -53,7 +53,8 @@ schema: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py spectacular --file schema.yml
 
 bench: install system-deps-test
-	$(PY) bench/api_bench.py
+	$(PY) -m bench.api_bench
+	$(PY) -m bench.transcode_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
