@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "core",
     "chants",
     "tracks",
+    "learning",
 ]
 
 MIDDLEWARE = [

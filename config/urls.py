@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("core.api.urls")),
     path("chants/", include("chants.api.urls")),
     path("tracks/", include("tracks.api.urls")),
+    path("learning/", include("learning.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("storage/<str:token>/", signed_object, name="signed-object"),

@@ -21,6 +21,7 @@ from core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
 from core.tasks import storage_objects_delete
 from tracks import files, tags, transcode
 from tracks.models import Track, TrackDetails
+from tracks.signals import track_ready
 
 logger = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
@@ -213,6 +214,10 @@ def _track_discard_duplicate(*, track_id, duplicate: Track) -> ConfirmResult:
     return result
 
 
+def _announce_ready_after_commit(track_id) -> None:
+    transaction.on_commit(lambda: track_ready.send(sender=Track, track_id=track_id))
+
+
 def _year(date: str) -> int | None:
     digits = date[:4]
     return int(digits) if digits.isdigit() and 1000 <= int(digits) <= 2999 else None
@@ -235,6 +240,7 @@ def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str,
     track.size, track.sha256, track.artwork_key, track.error = size, digest, artwork_key, ""
     if props.format in files.PLAYABLE_FORMATS:
         track.status, track.mp3_key = Track.Status.READY, track.original_key
+        _announce_ready_after_commit(track.pk)
     else:
         track.status = Track.Status.PROCESSING
         transaction.on_commit(lambda: track_transcode.delay(str(track.pk)))
@@ -333,6 +339,7 @@ def _track_transcoded(*, track_id, key: str) -> None:
         return
     track.mp3_key, track.status, track.error = key, Track.Status.READY, ""
     track.save(update_fields=["mp3_key", "status", "error", "updated_at"])
+    _announce_ready_after_commit(track.pk)
     logger.info("track %s transcoded to %s", track_id, key)
 
 

@@ -1,0 +1,79 @@
+from rest_framework import serializers
+
+from core import storage
+from learning.models import Card, LearningSettings, ReviewLog
+from learning.sm2 import utc_day
+from tracks import files
+
+MAX_DUE = 200
+
+
+class CardStateSerializer(serializers.ModelSerializer):
+    drill = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Card
+        fields = ("easiness_factor", "repetitions", "interval_days", "due_at", "last_reviewed_at", "drill",
+                  "stability", "difficulty")
+        read_only_fields = fields
+
+    def get_drill(self, card: Card) -> bool:
+        now = self.context.get("now")
+        return card.drill_day is not None and now is not None and card.drill_day == utc_day(now)
+
+
+class DueItemSerializer(serializers.Serializer):
+    track_id = serializers.UUIDField(source="track.pk")
+    name = serializers.CharField(source="track.name")
+    artist = serializers.CharField(source="track.artist")
+    mp3_url = serializers.SerializerMethodField()
+    card = serializers.SerializerMethodField()
+
+    def get_mp3_url(self, card: Card) -> str:
+        return storage.presigned_download(card.track.mp3_key, filename=files.download_name(card.track))
+
+    def get_card(self, card: Card) -> dict:
+        return CardStateSerializer(card, context=self.context).data
+
+
+class DueQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_DUE, default=20)
+
+
+class GradeSerializer(serializers.Serializer):
+    track_id = serializers.UUIDField()
+    grade = serializers.IntegerField(min_value=0, max_value=5)
+
+    def to_internal_value(self, data):
+        # 4.5 or "4" are not grades: only whole JSON numbers are.
+        grade = data.get("grade") if hasattr(data, "get") else None
+        if grade is not None and (isinstance(grade, bool) or not isinstance(grade, int)):
+            raise serializers.ValidationError({"grade": ["A grade is a whole number from 0 to 5."]})
+        return super().to_internal_value(data)
+
+
+class SettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LearningSettings
+        fields = ("scheduler", "desired_retention")
+
+
+class ReviewLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewLog
+        fields = ("grade", "reviewed_at", "drill", "scheduler", "state_before", "state_after")
+        read_only_fields = fields
+
+
+class ForecastDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    due = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    cards_total = serializers.IntegerField()
+    due_now = serializers.IntegerField()
+    reviewed_today = serializers.IntegerField()
+    retention_30_days = serializers.FloatField(allow_null=True)
+    forecast = ForecastDaySerializer(many=True)
+    streak_days = serializers.IntegerField()

@@ -1,0 +1,57 @@
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from learning import selectors, services
+from learning.api import serializers as s
+
+
+class DueView(APIView):
+    @extend_schema(parameters=[s.DueQuerySerializer], responses=s.DueItemSerializer(many=True))
+    def get(self, request):
+        query = s.DueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        now = timezone.now()
+        cards = selectors.due_cards(user=request.user, limit=query.validated_data["limit"], now=now)
+        return Response(s.DueItemSerializer(cards, many=True, context={"now": now}).data)
+
+
+class GradeView(APIView):
+    @extend_schema(request=s.GradeSerializer, responses=s.CardStateSerializer)
+    def post(self, request):
+        serializer = s.GradeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        now = timezone.now()
+        card = services.card_grade(user=request.user, now=now, **serializer.validated_data)
+        return Response(s.CardStateSerializer(card, context={"now": now}).data)
+
+
+class StatsView(APIView):
+    @extend_schema(responses=s.StatsSerializer)
+    def get(self, request):
+        return Response(s.StatsSerializer(selectors.stats(user=request.user)).data)
+
+
+class SettingsView(APIView):
+    @extend_schema(responses=s.SettingsSerializer)
+    def get(self, request):
+        return Response(s.SettingsSerializer(services.settings_of(request.user)).data)
+
+    @extend_schema(request=s.SettingsSerializer, responses=s.SettingsSerializer)
+    def patch(self, request):
+        serializer = s.SettingsSerializer(services.settings_of(request.user), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = services.settings_update(user=request.user, **serializer.validated_data)
+        return Response(s.SettingsSerializer(updated).data, status=status.HTTP_200_OK)
+
+
+class HistoryView(GenericAPIView):
+    serializer_class = s.ReviewLogSerializer
+
+    def get(self, request, track_id):
+        card = selectors.card_of_track(user=request.user, track_id=track_id)
+        page = self.paginate_queryset(selectors.history(card=card))
+        return self.get_paginated_response(s.ReviewLogSerializer(page, many=True).data)
