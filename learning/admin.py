@@ -17,8 +17,12 @@ class ReviewLogAdmin(admin.ModelAdmin):
     list_filter = ("scheduler", "drill")
     readonly_fields = [field.name for field in ReviewLog._meta.fields]
 
+    # The log is never edited, and deleted only with its card.
     def has_change_permission(self, request, obj=None) -> bool:
-        return False  # the log is never edited
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 admin.site.register(LearningSettings)
