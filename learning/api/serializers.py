@@ -1,3 +1,4 @@
+from django.http import QueryDict
 from rest_framework import serializers
 
 from core import storage
@@ -45,8 +46,9 @@ class GradeSerializer(serializers.Serializer):
     grade = serializers.IntegerField(min_value=0, max_value=5)
 
     def to_internal_value(self, data):
-        # 4.5 or "4" are not grades: only whole JSON numbers are.
-        grade = data.get("grade") if hasattr(data, "get") else None
+        # In JSON, 4.5, "4" and true are not grades: only whole numbers are. (Forms, like
+        # the browsable API's, send every value as text and go through IntegerField.)
+        grade = data.get("grade") if isinstance(data, dict) and not isinstance(data, QueryDict) else None
         if grade is not None and (isinstance(grade, bool) or not isinstance(grade, int)):
             raise serializers.ValidationError({"grade": ["A grade is a whole number from 0 to 5."]})
         return super().to_internal_value(data)

@@ -182,3 +182,13 @@ def test_fsrs_grading_and_switching_both_ways_keeps_history(learner, user):
     assert card.stability is None
     assert ReviewLog.objects.filter(card__track=track).count() == 3
     assert (sm2_state["repetitions"], sm2_state["interval_days"]) == (2, 6)
+
+
+def test_the_browsable_api_form_can_grade(client, user):
+    client.force_login(user)
+    track = ready_track(user)
+
+    response = client.post(f"{LEARNING}grade/", {"track_id": str(track.pk), "grade": "4"})
+
+    assert response.status_code == 200
+    assert response.json()["repetitions"] == 1
