@@ -15,13 +15,27 @@ from learning.sm2 import PASSING_GRADE, utc_day
 FORECAST_DAYS = 14
 
 
-def due_cards(*, user, limit: int, now: datetime | None = None) -> list[Card]:
-    """Today's drills first, then due cards by due time: two index range scans, whatever the library size."""
+DUE_FIELDS = (
+    "track_id", "track__name", "track__artist", "track__file_name", "track__mp3_key",
+    "easiness_factor", "repetitions", "interval_days", "due_at", "last_reviewed_at", "drill_day",
+    "stability", "difficulty",
+)
+
+
+def due_cards(*, user, limit: int, now: datetime | None = None) -> list[dict]:
+    """Rows of today's drills first, then due cards by due time.
+
+    Two index range scans, on (user, drill_day) and (user, due_at), whatever the size of
+    the library; rows rather than model instances, as the list is read on every guess.
+    """
     now = now or timezone.now()
-    cards = Card.objects.select_related("track")
-    drills = list(cards.filter(user=user, drill_day=utc_day(now)).order_by("last_reviewed_at", "id")[:limit])
-    due = cards.filter(user=user, due_at__lte=now).exclude(drill_day=utc_day(now)).order_by("due_at", "id")
-    return drills + list(due[: limit - len(drills)]) if len(drills) < limit else drills
+    today = utc_day(now)
+    cards = Card.objects.filter(user=user)
+    drills = list(cards.filter(drill_day=today).order_by("last_reviewed_at", "id").values(*DUE_FIELDS)[:limit])
+    if len(drills) >= limit:
+        return drills
+    due = cards.filter(due_at__lte=now).exclude(drill_day=today).order_by("due_at", "id").values(*DUE_FIELDS)
+    return drills + list(due[: limit - len(drills)])
 
 
 def card_of_track(*, user, track_id) -> Card:

@@ -35,23 +35,31 @@ def card_create_for_track(*, track_id) -> Card | None:
 def card_grade(*, user, track_id, grade: int, now: datetime | None = None) -> Card:
     """Apply the user's scheduler to the card of one of their tracks, under a row lock."""
     now = now or timezone.now()
-    track = Track.objects.get(pk=track_id, owner=user)  # someone else's track: DoesNotExist, 404
-    if track.status != Track.Status.READY:
-        raise Conflict(f"Track {track_id} is {track.status.replace('_', ' ')}, not ready to be reviewed.")
-    card_create_for_track(track_id=track.pk)
     # The lock makes two grades of the same card apply one after the other, never over each other.
-    card = Card.objects.select_for_update().get(track=track)
+    locked = Card.objects.select_for_update(of=("self",)).select_related("track")
+    card = locked.filter(track_id=track_id, track__owner=user).first()
+    if card is None:
+        track = Track.objects.get(pk=track_id, owner=user)  # someone else's track: DoesNotExist, 404
+        _require_ready(track)
+        card_create_for_track(track_id=track.pk)
+        card = locked.get(track_id=track.pk)
+    _require_ready(card.track)
     preferences = settings_of(user)
     before = scheduling.state_of(card)
     drill = scheduling.apply_grade(
         card, scheduler=preferences.scheduler, desired_retention=preferences.desired_retention, grade=grade, now=now
     )
-    card.save()
+    card.save(update_fields=[*scheduling.SM2_FIELDS, *scheduling.FSRS_FIELDS])
     ReviewLog.objects.create(
         card=card, user=user, grade=grade, reviewed_at=now, drill=drill, scheduler=preferences.scheduler,
         state_before=before, state_after=scheduling.state_of(card),
     )
     return card
+
+
+def _require_ready(track: Track) -> None:
+    if track.status != Track.Status.READY:
+        raise Conflict(f"Track {track.pk} is {track.status.replace('_', ' ')}, not ready to be reviewed.")
 
 
 @transaction.atomic

@@ -192,3 +192,23 @@ def test_the_browsable_api_form_can_grade(client, user):
 
     assert response.status_code == 200
     assert response.json()["repetitions"] == 1
+
+
+def test_due_items_say_what_the_card_serializer_says(learner, user):
+    from learning.api.serializers import CardStateSerializer
+
+    track = ready_track(user)
+    with time_machine.travel(datetime.now(timezone.utc) - timedelta(days=3), tick=False):
+        grade(learner, track, 2)
+    item = learner.get(f"{LEARNING}due/").data[0]
+    expected = CardStateSerializer(Card.objects.get(track=track), context={"now": datetime.now(timezone.utc)}).data
+
+    assert item["card"] == json_ready(expected)
+
+
+def json_ready(data) -> dict:
+    import json
+
+    from rest_framework.renderers import JSONRenderer
+
+    return json.loads(JSONRenderer().render(data))
