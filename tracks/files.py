@@ -51,7 +51,7 @@ def artwork_key(owner_id, track_id, mime: str) -> str:
     return user_key(owner_id, "tracks", str(track_id), "artwork", f"cover{suffix}")
 
 
-def download_name(track) -> str:
+def download_name(file_name: str, name: str = "") -> str:
     """The file name a downloaded MP3 is saved under: the original's name with .mp3."""
-    stem = os.path.splitext(track.file_name)[0] or track.name or "track"
+    stem = os.path.splitext(file_name)[0] or name or "track"
     return f"{stem}.mp3"

@@ -1,5 +1,3 @@
-import os
-
 from django.http import QueryDict
 from rest_framework import serializers
 
@@ -7,6 +5,7 @@ from core import storage
 from core.formats import iso_datetime
 from learning.models import Card, LearningSettings, ReviewLog
 from learning.sm2 import utc_day
+from tracks.files import download_name
 
 MAX_DUE = 200
 
@@ -37,12 +36,13 @@ class DueItemSerializer(serializers.Serializer):
 
     def to_representation(self, row: dict) -> dict:
         now = self.context["now"]
-        file_stem = os.path.splitext(row["track__file_name"])[0] or row["track__name"] or "track"
         return {
             "track_id": str(row["track_id"]),
             "name": row["track__name"],
             "artist": row["track__artist"],
-            "mp3_url": storage.presigned_download(row["track__mp3_key"], filename=f"{file_stem}.mp3"),
+            "mp3_url": storage.presigned_download(
+                row["track__mp3_key"], filename=download_name(row["track__file_name"], row["track__name"])
+            ),
             "card": {
                 "easiness_factor": row["easiness_factor"],
                 "repetitions": row["repetitions"],

@@ -141,7 +141,7 @@ class TrackViewSet(viewsets.GenericViewSet):
             {
                 "track_id": track.pk,
                 "file_name": track.file_name,
-                "mp3_url": storage.presigned_download(track.mp3_key, filename=files.download_name(track)),
+                "mp3_url": storage.presigned_download(track.mp3_key, filename=files.download_name(track.file_name, track.name)),
                 "artwork_url": storage.presigned_download(track.artwork_key) if track.artwork_key else None,
                 "expires_in": expires,
             }
