@@ -38,6 +38,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.common import PRODUCTION_ENV, clean_environment
 from tests.stack import Stack, free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -49,22 +50,6 @@ READY_TIMEOUT = 30.0
 # Above this much CPU taken by other processes, a run is flagged as disturbed.
 DISTURBED_CPUS = 0.1
 
-# Production-like: no debug, no throttling (the load comes from one address),
-# no HTTPS redirect (plain loopback), and WARNING logging because one INFO
-# line per request would weigh on every endpoint.
-PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "bench.settings",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DJANGO_SECURE_COOKIES": "false",
-    "DJANGO_HSTS_SECONDS": "0",
-    "THROTTLE_ANON_RATE": "off",
-    "THROTTLE_USER_RATE": "off",
-    "LOG_LEVEL": "WARNING",
-    "PUBLIC_BASE_URL": "",
-    "LOG_FILE": "",
-}
 
 
 @dataclass(frozen=True)
@@ -498,7 +483,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def bench_env(stack_env: dict[str, str], data_dir: str) -> dict[str, str]:
-    env = {**os.environ, **stack_env, **PRODUCTION_ENV, "DATA_DIR": data_dir}
+    env = {
+        **clean_environment(), **PRODUCTION_ENV, **stack_env,
+        "DJANGO_SETTINGS_MODULE": "bench.settings", "DATA_DIR": data_dir,
+    }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
     return env
 

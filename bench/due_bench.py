@@ -53,6 +53,7 @@ from datetime import timezone as dt_timezone
 from pathlib import Path
 
 from bench.api_bench import _machine_ticks, _proc_stat, load_average, machine_line
+from bench.common import PRODUCTION_ENV, clean_environment
 from tests.stack import Stack, die_with_parent
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -66,26 +67,12 @@ STATE_FIELDS = ("easiness_factor", "repetitions", "interval_days", "due_at", "la
                 "fsrs_state", "fsrs_step", "stability", "difficulty")
 TARGETS = {"scale": 1.2, "due": 5.0, "grade": 4.0}
 
-# Production-like: no DEBUG (it keeps every SQL query in memory), no throttling (one
-# client sends everything), no HTTPS redirect (the test client speaks HTTP), WARNING
-# logging (the per-request INFO line is not part of what is measured). The access
-# token lives long enough for the run; its lifetime costs nothing per request.
+# The access token lives long enough for the run; its lifetime costs nothing per request.
 CHILD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+    **PRODUCTION_ENV,
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DJANGO_SECURE_COOKIES": "false",
-    "DJANGO_HSTS_SECONDS": "0",
-    "THROTTLE_ANON_RATE": "off",
-    "THROTTLE_USER_RATE": "off",
-    "LOG_LEVEL": "WARNING",
     "JWT_ACCESS_MINUTES": "600",
 }
-# Whatever would switch a piece of the project to another service or change its behaviour.
-_DROPPED_PREFIXES = ("DJANGO_", "AWS_", "CELERY_", "THROTTLE_", "TRACKS_", "LOG_", "DB_", "STORAGE_", "JWT_")
-_DROPPED_NAMES = ("DATABASE_URL", "REDIS_URL", "DATA_DIR", "MEDIA_ROOT", "PUBLIC_BASE_URL", "PRESIGNED_URL_EXPIRES")
 
 
 # --- child processes (Django configured) ------------------------------------------
@@ -522,10 +509,7 @@ def child_measure(rounds: int, requests: int, profile_requests: int) -> None:
 
 
 def child_env(stack_env: dict[str, str], data_dir: str) -> dict[str, str]:
-    env = {
-        name: value for name, value in os.environ.items()
-        if not name.startswith(_DROPPED_PREFIXES) and name not in _DROPPED_NAMES
-    }
+    env = clean_environment()
     env.update(CHILD_ENV)
     env.update(stack_env)  # DATABASE_URL only: no Redis
     env["DATA_DIR"] = data_dir

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from bench.api_bench import ForeignLoad, load_average, machine_line
+from bench.common import PRODUCTION_ENV, clean_environment
 from tests.stack import die_with_parent
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -67,25 +68,9 @@ FLAC_TAGS = {
     "REPLAYGAIN_TRACK_PEAK": "0.998871",
 }
 
-# Everything that would switch a piece of the project to a full-stack service, or
-# change its behaviour, is dropped from the environment the children get.
-_DROPPED_PREFIXES = ("DJANGO_", "AWS_", "CELERY_", "THROTTLE_", "TRACKS_", "LOG_", "DB_", "STORAGE_")
-_DROPPED_NAMES = ("DATABASE_URL", "REDIS_URL", "DATA_DIR", "MEDIA_ROOT", "PUBLIC_BASE_URL", "PRESIGNED_URL_EXPIRES")
-
-# DEBUG stays off (with a secret key): with it on Django keeps every SQL query in memory,
-# which would weigh on the 500-file confirm. No HTTPS redirect: the test client speaks HTTP.
-# WARNING logging keeps the per-request INFO line off the report.
-CHILD_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DJANGO_SECURE_COOKIES": "false",
-    "DJANGO_HSTS_SECONDS": "0",
-    "THROTTLE_ANON_RATE": "off",
-    "THROTTLE_USER_RATE": "off",
-    "LOG_LEVEL": "WARNING",
-}
+# DEBUG stays off: with it on Django keeps every SQL query in memory, which would weigh
+# on the 500-file confirm.
+CHILD_ENV = PRODUCTION_ENV
 
 
 # --- helpers shared by both sides -------------------------------------------------
@@ -209,10 +194,7 @@ def make_cover(path: Path) -> None:
 
 
 def child_env(data_dir: Path) -> dict[str, str]:
-    env = {
-        name: value for name, value in os.environ.items()
-        if not name.startswith(_DROPPED_PREFIXES) and name not in _DROPPED_NAMES
-    }
+    env = clean_environment()
     env.update(CHILD_ENV)
     env["DATA_DIR"] = str(data_dir)
     env["MEDIA_ROOT"] = str(data_dir / "media")
