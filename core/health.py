@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -43,9 +44,14 @@ def check_ffmpeg() -> dict:
     path = shutil.which("ffmpeg")
     if path is None:
         raise RuntimeError("ffmpeg is not installed")
+    return {"status": "ok", "version": _ffmpeg_version(path)}
+
+
+@lru_cache(maxsize=4)
+def _ffmpeg_version(path: str) -> str:
+    # Probes come every few seconds; the binary at a path does not change while we run.
     result = subprocess.run([path, "-version"], capture_output=True, text=True, timeout=5)
-    first_line = (result.stdout or "").splitlines()[0] if result.stdout else ""
-    return {"status": "ok", "version": first_line}
+    return (result.stdout or "").splitlines()[0] if result.stdout else ""
 
 
 CHECKS = {
