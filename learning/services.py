@@ -33,8 +33,11 @@ def card_create_for_track(*, track_id) -> Card | None:
 
 @transaction.atomic
 def card_grade(*, user, track_id, grade: int, now: datetime | None = None) -> Card:
-    """Apply the user's scheduler to the card of one of their tracks, under a row lock."""
-    now = now or timezone.now()
+    """Apply the user's scheduler to the card of one of their tracks, under a row lock.
+
+    The review time is read once the lock is held, so the log's order is the order the grades were applied in
+    (a replay of the log after a scheduler switch then gives the same card).
+    """
     # The lock makes two grades of the same card apply one after the other, never over each other.
     locked = Card.objects.select_for_update(of=("self",)).select_related("track")
     card = locked.filter(track_id=track_id, track__owner=user).first()
@@ -44,6 +47,7 @@ def card_grade(*, user, track_id, grade: int, now: datetime | None = None) -> Ca
         card_create_for_track(track_id=track.pk)
         card = locked.get(track_id=track.pk)
     _require_ready(card.track)
+    now = now or timezone.now()
     preferences = settings_of(user)
     before = scheduling.state_of(card)
     drill = scheduling.apply_grade(

@@ -1,11 +1,12 @@
 """Two grades of the same card at the same moment: both logged, applied one after the other."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
 
-from learning import services
+from learning import scheduling, services
 from learning.models import Card, ReviewLog
 from learning.sm2 import CardState, review
 from tests.factories import UserFactory
@@ -14,9 +15,32 @@ from tracks.models import Track
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-def test_concurrent_grades_are_serialised_by_the_row_lock():
+def _wait_for_a_blocked_lock(cursor, seconds: float = 10) -> None:
+    """Return once another backend waits for a lock (pg_locks is live, not a per-transaction snapshot)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        if cursor.fetchone()[0]:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the second grade never waited for the row lock")
+
+
+def test_concurrent_grades_are_serialised_by_the_row_lock(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
+    apply_grade = scheduling.apply_grade
+    first = threading.Lock()
+
+    def apply_grade_holding_the_lock(card, **kwargs):
+        # The first grader, holding the row lock, goes on only once the other one is blocked on it, so the
+        # two really contend and the second one starts (and reads the clock) before the first one ends.
+        if first.acquire(blocking=False):
+            with connection.cursor() as cursor:
+                _wait_for_a_blocked_lock(cursor)
+        return apply_grade(card, **kwargs)
+
+    monkeypatch.setattr(scheduling, "apply_grade", apply_grade_holding_the_lock)
     user = UserFactory()
     track = Track.objects.create(owner=user, name="Race", file_name="race.mp3", status="ready", mp3_key="k")
     services.card_create_for_track(track_id=track.pk)
