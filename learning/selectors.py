@@ -28,14 +28,20 @@ def due_cards(*, user, limit: int, now: datetime | None = None) -> list[dict]:
     Two index range scans, on (user, drill_day) and (user, due_at), whatever the size of
     the library; rows rather than model instances, as the list is read on every guess.
     """
-    now = now or timezone.now()
+    drills, due = due_querysets(user=user, now=now or timezone.now())
+    found = list(drills[:limit])
+    if len(found) >= limit:
+        return found
+    return found + list(due[: limit - len(found)])
+
+
+def due_querysets(*, user, now: datetime) -> tuple[QuerySet, QuerySet]:
+    """The two queries of the due list, unsliced: today's drills, then the other cards due by `now`."""
     today = utc_day(now)
     cards = Card.objects.filter(user=user)
-    drills = list(cards.filter(drill_day=today).order_by("last_reviewed_at", "id").values(*DUE_FIELDS)[:limit])
-    if len(drills) >= limit:
-        return drills
+    drills = cards.filter(drill_day=today).order_by("last_reviewed_at", "id").values(*DUE_FIELDS)
     due = cards.filter(due_at__lte=now).exclude(drill_day=today).order_by("due_at", "id").values(*DUE_FIELDS)
-    return drills + list(due[: limit - len(drills)])
+    return drills, due
 
 
 def card_of_track(*, user, track_id) -> Card:

@@ -24,9 +24,9 @@ class GradeView(APIView):
     def post(self, request):
         serializer = s.GradeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        now = timezone.now()
-        card = services.card_grade(user=request.user, now=now, **serializer.validated_data)
-        return Response(s.CardStateSerializer(card, context={"now": now}).data)
+        card = services.card_grade(user=request.user, **serializer.validated_data)
+        # The grade's own time is read under the card's lock; whether the card is in today's drill is told now.
+        return Response(s.CardStateSerializer(card, context={"now": timezone.now()}).data)
 
 
 class StatsView(APIView):

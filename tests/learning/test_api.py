@@ -206,6 +206,28 @@ def test_due_items_say_what_the_card_serializer_says(learner, user):
     assert item["card"] == json_ready(expected)
 
 
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_the_hand_built_card_state_is_what_its_declared_fields_render(learner, user, scheduler):
+    from learning.api.serializers import CardStateSerializer
+
+    learner.patch(f"{LEARNING}settings/", {"scheduler": scheduler}, format="json")
+    track = ready_track(user)
+    grade(learner, track, 2)  # SM-2: a drill today; FSRS: stability and difficulty set
+    card = Card.objects.get(track=track)
+    now = datetime.now(timezone.utc)
+    fields = CardStateSerializer(context={"now": now}).fields
+    rendered = {
+        name: None if getattr(card, name) is None else field.to_representation(getattr(card, name))
+        for name, field in fields.items() if name != "drill"
+    }
+    rendered["drill"] = scheduler == "sm2"
+
+    state = CardStateSerializer(card, context={"now": now}).data
+
+    assert json_ready(state) == json_ready(rendered)
+    assert list(state) == list(fields)
+
+
 def json_ready(data) -> dict:
     import json
 
