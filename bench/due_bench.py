@@ -17,15 +17,17 @@ request pays JWTAuthentication and its user query, `me` included):
     me         GET  /api/auth/me/                 as the --small user (the reference)
 
 Grading moves a card out of the due list, so the grades go to the small user's
-due cards in turn (a different card each time, in due order), and once all of
-them are graded, and before any due or me request, they are put back to their
-seeded state (untimed UPDATEs): each timed grade is a scheduling review of a due
-card (row lock, SM-2, UPDATE, one ReviewLog row INSERTed), and every due list is
-read from the seeded state. (Grading one card over and over piles up dead row
-versions of that one row and slows grades round after round.)
+due cards in turn (a different card each time, in due order, round and round), and
+the cards graded are put back to their seeded state (untimed UPDATEs, between two
+requests) before fewer than a full page of them is left due: each timed grade is
+a scheduling review of a due card (row lock, SM-2, UPDATE, one ReviewLog row
+INSERTed), and every due list is a full page of due cards. (Grading one card over
+and over piles up dead row versions of that one row and slows grades down.)
 
-The endpoints alternate in rounds (the order rotated every round) after a warm-up,
-each request is timed alone, and medians per request are reported. Targets:
+After a warm-up, the endpoints take turns request by request (due-small, due-large,
+grade, me, due-small, ...; the order rotated every round), so a slower or busier
+moment of the machine falls on all four alike; each request is timed alone, and
+medians per request are reported. Targets:
 
     due-large / due-small  <= 1.2   (the due list does not grow with the library)
     due / me               <= 5     (both users)
@@ -238,14 +240,18 @@ class _Bench:
             client = APIClient()
             client.credentials(HTTP_AUTHORIZATION="Bearer %s" % AccessToken.for_user(user))
             self.clients[user.pk] = client
-        # Every due card of the small user is graded in turn, in due order; once all are
-        # graded (and before any other request) they are put back to their seeded state.
+        # Every due card of the small user is graded in turn, in due order, round and round; the
+        # cards graded are put back to their seeded state before fewer than a page is left due.
         due = Card.objects.filter(user=self.small, due_at__lte=datetime.now(dt_timezone.utc)).order_by("due_at", "id")
         self.grade_cards = [
             (row["id"], {"track_id": str(row["track_id"]), "grade": GRADE}, {name: row[name] for name in STATE_FIELDS})
             for row in due.values("id", "track_id", *STATE_FIELDS)
         ]
-        self.graded = 0  # cards graded since they were last put back
+        self.next_grade = 0  # index in grade_cards of the next card to grade
+        self.graded: list[int] = []  # indexes of the cards graded since they were last put back
+        self.restore_after = len(self.grade_cards) - DUE_LIMIT
+        if self.restore_after < 1:
+            raise RuntimeError("the small user has %d due cards: fewer than a page and one" % len(self.grade_cards))
         self.due_path = "/api/learning/due/?limit=%d" % DUE_LIMIT
         self.endpoints = {
             "due-small": ("GET " + self.due_path, "--small user"),
@@ -260,16 +266,15 @@ class _Bench:
 
         from learning.models import Card
 
-        if not self.graded:
-            return
         with transaction.atomic():
-            for pk, _, state in self.grade_cards[:self.graded]:
+            for index in self.graded:
+                pk, _, state = self.grade_cards[index]
                 Card.objects.filter(pk=pk).update(**state)
-        self.graded = 0
+        self.graded = []
 
     def prepare(self, name: str) -> None:
-        """Untimed work before one request: every grade finds a due card, every due list the seeded state."""
-        if name != "grade" or self.graded == len(self.grade_cards):
+        """Untimed work before one request: every grade finds a due card, every due list a full page."""
+        if len(self.graded) >= self.restore_after:
             self.restore()
 
     def send(self, name: str):
@@ -278,8 +283,9 @@ class _Bench:
         if name == "due-large":
             return self.clients[self.large.pk].get(self.due_path)
         if name == "grade":
-            body = self.grade_cards[self.graded][1]
-            self.graded += 1
+            body = self.grade_cards[self.next_grade][1]
+            self.graded.append(self.next_grade)
+            self.next_grade = (self.next_grade + 1) % len(self.grade_cards)
             return self.clients[self.small.pk].post("/api/learning/grade/", body, format="json")
         return self.clients[self.small.pk].get("/api/auth/me/")
 
@@ -330,20 +336,25 @@ def _median_ms(values: list[float]) -> float:
 
 
 def measure(bench: _Bench, rounds: int, requests: int) -> dict[str, list[list[float]]]:
+    """Per endpoint, the times of each round; within a round the endpoints take turns request by request."""
     names = list(bench.endpoints)
-    for name in names:
-        for _ in range(WARMUP_REQUESTS):
+    for _ in range(WARMUP_REQUESTS):
+        for name in names:
             bench.one(name)
     times: dict[str, list[list[float]]] = {name: [] for name in names}
     for number in range(rounds):
         order = names[number % len(names):] + names[:number % len(names)]
+        run: dict[str, list[float]] = {name: [] for name in order}
+        with ForeignLoad() as foreign:
+            for _ in range(requests):
+                for name in order:
+                    run[name].append(bench.one(name))
         for name in order:
-            with ForeignLoad() as foreign:
-                run = [bench.one(name) for _ in range(requests)]
-            times[name].append(run)
-            print("round %d  %-9s median %7.3f ms  (min %7.3f, p90 %7.3f)  other load %.2f CPU, steal %.2f" % (
-                number + 1, name, _median_ms(run), 1000 * min(run),
-                1000 * statistics.quantiles(run, n=10)[-1], foreign.cpus, foreign.steal), flush=True)
+            times[name].append(run[name])
+            print("round %d  %-9s median %7.3f ms  (min %7.3f, p90 %7.3f)" % (
+                number + 1, name, _median_ms(run[name]), 1000 * min(run[name]),
+                1000 * statistics.quantiles(run[name], n=10)[-1]), flush=True)
+        print("round %d  other load %.2f CPU, steal %.2f" % (number + 1, foreign.cpus, foreign.steal), flush=True)
     return times
 
 
@@ -427,8 +438,6 @@ def explain(bench: _Bench) -> None:
     from django.utils import timezone
 
     from learning import selectors
-    from learning.models import Card
-    from learning.sm2 import utc_day
 
     now = timezone.now()
     ran = []
@@ -439,13 +448,9 @@ def explain(bench: _Bench) -> None:
 
     with connection.execute_wrapper(capture):
         selectors.due_cards(user=bench.large, limit=DUE_LIMIT, now=now)
-    # The selector's two querysets, built the same way.
-    cards = Card.objects.select_related("track")
-    querysets = {
-        "drills": cards.filter(user=bench.large, drill_day=utc_day(now)).order_by("last_reviewed_at", "id")[:DUE_LIMIT],
-        "due": cards.filter(user=bench.large, due_at__lte=now).exclude(drill_day=utc_day(now))
-        .order_by("due_at", "id")[:DUE_LIMIT],
-    }
+    # The selector's own two querysets, sliced as it slices them when there is no drill.
+    drills, due = selectors.due_querysets(user=bench.large, now=now)
+    querysets = {"drills": drills[:DUE_LIMIT], "due": due[:DUE_LIMIT]}
     built = []
     for qs in querysets.values():
         sql, params = qs.query.get_compiler(qs.db).as_sql()
