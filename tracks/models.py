@@ -46,6 +46,11 @@ class Track(models.Model):
             models.UniqueConstraint(
                 fields=["owner", "file_name"], condition=~Q(file_name=""), name="track_file_name_unique_per_owner"
             ),
+            # The same bytes are kept once per owner, even when two uploads of them are confirmed at once.
+            models.UniqueConstraint(
+                fields=["owner", "sha256"], condition=Q(status__in=["processing", "ready"]) & ~Q(sha256=""),
+                name="track_sha256_unique_per_owner",
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "status"], name="track_owner_status_idx"),

@@ -25,6 +25,8 @@ from tracks.signals import track_ready
 
 logger = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
+# The statuses whose bytes count as in the library (see the track_sha256_unique_per_owner constraint).
+KEPT_STATUSES = (Track.Status.PROCESSING, Track.Status.READY)
 
 
 @dataclass(frozen=True)
@@ -156,12 +158,7 @@ def track_process_upload(*, track_id) -> ConfirmResult:
                 track_id=track.pk,
                 error=f"The file is {size} bytes; the largest accepted is {settings.TRACKS_MAX_UPLOAD_MB} MB.",
             )
-        duplicate = (
-            Track.objects.filter(owner_id=track.owner_id, sha256=digest)
-            .exclude(pk=track.pk)
-            .exclude(status__in=[Track.Status.FAILED, Track.Status.AWAITING_UPLOAD])
-            .first()
-        )
+        duplicate = _kept_twin(track, digest)
         if duplicate is not None:
             return _track_discard_duplicate(track_id=track.pk, duplicate=duplicate)
         try:
@@ -170,6 +167,12 @@ def track_process_upload(*, track_id) -> ConfirmResult:
             return _track_fail(track_id=track.pk, error=str(exc))
         artwork_key = _store_cover(track, info.cover)
     return _track_accept(track_id=track.pk, info=info, size=size, digest=digest, artwork_key=artwork_key)
+
+
+def _kept_twin(track: Track, digest: str) -> Track | None:
+    """Another track of the same owner whose bytes are these (one being processed or ready)."""
+    twins = Track.objects.filter(owner_id=track.owner_id, sha256=digest, status__in=KEPT_STATUSES)
+    return twins.exclude(pk=track.pk).first()
 
 
 def _download_with_digest(key: str, local: Path) -> tuple[int, str]:
@@ -202,13 +205,13 @@ def _track_fail(*, track_id, error: str) -> ConfirmResult:
 
 
 @transaction.atomic
-def _track_discard_duplicate(*, track_id, duplicate: Track) -> ConfirmResult:
+def _track_discard_duplicate(*, track_id, duplicate: Track, artwork_key: str = "") -> ConfirmResult:
     track = Track.objects.select_for_update().get(pk=track_id)
     result = ConfirmResult(
         track_id=track.pk, file_name=track.file_name, status="duplicate", duplicate_of=duplicate.pk,
         error=f"These bytes are already in your library as {duplicate.file_name!r}.",
     )
-    _delete_objects_after_commit([track.original_key])
+    _delete_objects_after_commit([key for key in (track.original_key, artwork_key) if key])
     track.delete()
     logger.info("track %s discarded: same bytes as track %s", track_id, duplicate.pk)
     return result
@@ -223,8 +226,20 @@ def _year(date: str) -> int | None:
     return int(digits) if digits.isdigit() and 1000 <= int(digits) <= 2999 else None
 
 
-@transaction.atomic
 def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, artwork_key: str) -> ConfirmResult:
+    try:
+        return _track_accept_once(track_id=track_id, info=info, size=size, digest=digest, artwork_key=artwork_key)
+    except IntegrityError:
+        # Same bytes accepted by a concurrent confirm since this one looked: that one keeps them.
+        track = Track.objects.get(pk=track_id)
+        duplicate = _kept_twin(track, digest)
+        if duplicate is None:
+            raise
+        return _track_discard_duplicate(track_id=track_id, duplicate=duplicate, artwork_key=artwork_key)
+
+
+@transaction.atomic
+def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, artwork_key: str) -> ConfirmResult:
     from tracks.tasks import track_transcode
 
     track = Track.objects.select_for_update().get(pk=track_id)
@@ -238,14 +253,17 @@ def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str,
     track.duration_seconds, track.bitrate = props.duration_seconds, props.bitrate_kbps
     track.sample_rate, track.channels, track.format = props.sample_rate, props.channels, props.format
     track.size, track.sha256, track.artwork_key, track.error = size, digest, artwork_key, ""
-    if props.format in files.PLAYABLE_FORMATS:
+    playable = props.format in files.PLAYABLE_FORMATS
+    if playable:
         track.status, track.mp3_key = Track.Status.READY, track.original_key
-        _announce_ready_after_commit(track.pk)
     else:
         track.status = Track.Status.PROCESSING
-        transaction.on_commit(lambda: track_transcode.delay(str(track.pk)))
-    track.save()
+    track.save()  # IntegrityError when a concurrent confirm has just kept the same bytes
     TrackDetails.objects.update_or_create(track=track, defaults=_details_fields(found))
+    if playable:
+        _announce_ready_after_commit(track.pk)
+    else:
+        transaction.on_commit(lambda: track_transcode.delay(str(track.pk)))
     return _result(track)
 
 

@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core import storage
+from tests.factories import UserFactory
 from tests.helpers.media import tone_bytes
 from tests.tracks.flow import TRACKS, upload
 from tracks.models import Track, TrackDetails
@@ -120,3 +121,28 @@ def test_download_urls_are_paged_and_can_be_limited_to_ids(client_a, user):
 def test_everything_needs_a_login(api_client):
     assert api_client.get(TRACKS).status_code == 401
     assert api_client.post(f"{TRACKS}upload-urls/", {}, format="json").status_code == 401
+
+
+def test_the_migration_to_one_copy_per_owner_fails_later_twins_and_deletes_nothing():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("tracks.migrations.0002_track_sha256_unique_per_owner")
+    owner, other = UserFactory(), UserFactory()
+    digest = "ab" * 32
+    with connection.cursor() as cursor:  # as before the migration; the test's transaction puts it back
+        cursor.execute("DROP INDEX track_sha256_unique_per_owner")
+    first = Track.objects.create(owner=owner, file_name="a.mp3", sha256=digest, status="ready")
+    later = Track.objects.create(owner=owner, file_name="b.flac", sha256=digest, status="processing")
+    failed = Track.objects.create(owner=owner, file_name="c.mp3", sha256=digest, status="failed")
+    elsewhere = Track.objects.create(owner=other, file_name="a.mp3", sha256=digest, status="ready")
+
+    migration.fail_later_twins(apps, None)
+
+    assert dict(Track.objects.values_list("id", "status")) == {
+        first.pk: "ready", later.pk: "failed", failed.pk: "failed", elsewhere.pk: "ready",
+    }
+    assert Track.objects.get(pk=later.pk).error == (
+        f"These bytes are already in your library as 'a.mp3' (track {first.pk})."
+    )

@@ -5,6 +5,7 @@ from core import storage
 from tests.helpers.http import get_bytes
 from tests.tracks.conftest import TAGS, write
 from tests.tracks.flow import TRACKS, upload
+from tracks import files
 from tracks.models import Track
 from tracks.tags import read_audio_file
 
@@ -100,6 +101,35 @@ def test_same_bytes_under_another_name_are_not_stored_twice(storage_mode, client
     assert Track.objects.count() == 1
     assert not storage.object_exists(slot["key"])
     assert storage.object_exists(Track.objects.get().original_key)
+
+
+def test_same_bytes_confirmed_at_once_are_kept_once(storage_mode, client_a, audio_files, monkeypatch):
+    """Two confirms of the same bytes that both pass the duplicate check: the database keeps one."""
+    from tracks import services
+
+    [first] = upload(client_a, {"original.mp3": audio_files["mp3"]})
+    slot = client_a.post(
+        f"{TRACKS}upload-urls/", {"files": [{"file_name": "copy.mp3", "content_type": "audio/mpeg"}]}, format="json"
+    ).data["uploads"][0]
+    kept_twin = services._kept_twin
+    looks = []
+
+    def misses_the_first_look(track, digest):  # as if the other confirm had not committed yet
+        looks.append(track.pk)
+        return None if len(looks) == 1 else kept_twin(track, digest)
+
+    monkeypatch.setattr(services, "_kept_twin", misses_the_first_look)
+
+    [second] = upload_existing_slot(client_a, slot, audio_files["mp3"])
+
+    assert len(looks) == 2  # missed by the check, caught by the constraint
+    assert second["status"] == "duplicate" and second["duplicate_of"] == first["track_id"]
+    kept = Track.objects.get()
+    assert str(kept.pk) == first["track_id"] and kept.status == "ready"
+    assert not storage.object_exists(slot["key"])
+    discarded_cover = files.artwork_key(kept.owner_id, second["track_id"], "image/png")
+    assert kept.artwork_key and discarded_cover != kept.artwork_key
+    assert not storage.object_exists(discarded_cover)  # stored by the confirm that lost, then removed
 
 
 def upload_existing_slot(client, slot, data):
