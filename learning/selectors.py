@@ -69,9 +69,14 @@ def stats(*, user, now: datetime | None = None) -> dict:
         .annotate(count=Count("id"))
         .values_list("day", "count")
     )
-    overdue = sum(count for day, count in per_day.items() if day < today)
+    # Today also counts what is overdue, and today's drills that are next due on a later day.
+    per_day[today] = (
+        per_day.get(today, 0)
+        + sum(count for day, count in per_day.items() if day < today)
+        + cards.filter(drill_day=today, due_at__gte=start_of_today + timedelta(days=1)).count()
+    )
     forecast = [
-        {"date": today + timedelta(days=offset), "due": per_day.get(today + timedelta(days=offset), 0) + (overdue if offset == 0 else 0)}
+        {"date": today + timedelta(days=offset), "due": per_day.get(today + timedelta(days=offset), 0)}
         for offset in range(FORECAST_DAYS)
     ]
     return {

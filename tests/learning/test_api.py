@@ -156,6 +156,7 @@ def test_stats(learner, user):
     assert stats["streak_days"] == 2
     assert stats["due_now"] == 3  # the never graded card, track 0 (due this morning) and the drill
     assert len(stats["forecast"]) == 14
+    assert stats["forecast"][0] == {"date": "2026-03-02", "due": 3}  # today (Monday): the same three
     assert stats["forecast"][1]["due"] == 2  # tracks 1 and 2 come back tomorrow
 
 
