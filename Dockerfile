@@ -22,4 +22,7 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinpu
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# Workers: WEB_CONCURRENCY (gunicorn reads it; 4 here). More flags: GUNICORN_CMD_ARGS. The 120 s timeout
+# leaves room for confirming a batch of uploads, which reads every file (see the README).
+ENV WEB_CONCURRENCY=4
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "120", "--access-logfile", "-"]
