@@ -12,16 +12,13 @@ class Scheduler(models.TextChoices):
     FSRS = "fsrs", "FSRS"
 
 
-DEFAULT_RETENTION = 0.9
-
-
 class LearningSettings(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="learning_settings"
     )
     scheduler = models.CharField(max_length=8, choices=Scheduler.choices, default=Scheduler.SM2)
     desired_retention = models.FloatField(
-        default=DEFAULT_RETENTION, validators=[MinValueValidator(0.7), MaxValueValidator(0.99)]
+        default=0.9, validators=[MinValueValidator(0.7), MaxValueValidator(0.99)]
     )
 
     def __str__(self) -> str:

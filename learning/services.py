@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import FloatField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Conflict
 from learning import scheduling
-from learning.models import DEFAULT_RETENTION, Card, LearningSettings, ReviewLog, Scheduler
+from learning.models import Card, LearningSettings, ReviewLog
 from tracks.models import Track
 
 
@@ -41,7 +39,7 @@ def card_grade(*, user, track_id, grade: int, now: datetime | None = None) -> Ca
     (a replay of the log after a scheduler switch then gives the same card).
     """
     # The lock makes two grades of the same card apply one after the other, never over each other.
-    locked = _with_preferences(Card.objects.select_for_update(of=("self",)).select_related("track"))
+    locked = Card.objects.select_for_update(of=("self",)).select_related("track")
     card = locked.filter(track_id=track_id, track__owner=user).first()
     if card is None:
         track = Track.objects.get(pk=track_id, owner=user)  # someone else's track: DoesNotExist, 404
@@ -50,27 +48,19 @@ def card_grade(*, user, track_id, grade: int, now: datetime | None = None) -> Ca
         card = locked.get(track_id=track.pk)
     _require_ready(card.track)
     now = now or timezone.now()
+    # Read under the lock too, in a statement of its own: a scheduler switch that committed while this grade
+    # waited for the card (settings_update holds every card's lock) is seen, not the settings from before it.
+    preferences = settings_of(user)
     before = scheduling.state_of(card)
     drill = scheduling.apply_grade(
-        card, scheduler=card.user_scheduler, desired_retention=card.user_retention, grade=grade, now=now
+        card, scheduler=preferences.scheduler, desired_retention=preferences.desired_retention, grade=grade, now=now
     )
     card.save(update_fields=[*scheduling.SM2_FIELDS, *scheduling.FSRS_FIELDS])
     ReviewLog.objects.create(
-        card=card, user=user, grade=grade, reviewed_at=now, drill=drill, scheduler=card.user_scheduler,
+        card=card, user=user, grade=grade, reviewed_at=now, drill=drill, scheduler=preferences.scheduler,
         state_before=before, state_after=scheduling.state_of(card),
     )
     return card
-
-
-def _with_preferences(cards: QuerySet[Card]) -> QuerySet[Card]:
-    """Cards with their owner's scheduler and retention (the defaults when never set) read in the same query."""
-    preferences = LearningSettings.objects.filter(user=OuterRef("user_id"))
-    return cards.annotate(
-        user_scheduler=Coalesce(Subquery(preferences.values("scheduler")[:1]), Value(Scheduler.SM2.value)),
-        user_retention=Coalesce(
-            Subquery(preferences.values("desired_retention")[:1]), Value(DEFAULT_RETENTION), output_field=FloatField()
-        ),
-    )
 
 
 def _require_ready(track: Track) -> None:

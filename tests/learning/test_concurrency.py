@@ -75,3 +75,55 @@ def test_concurrent_grades_are_serialised_by_the_row_lock(monkeypatch):
     )
     assert card.repetitions == 2
     assert logs[1].state_before["repetitions"] == 1  # the second saw the first's result, not a stale copy
+
+
+def test_a_grade_that_waited_for_a_scheduler_switch_uses_the_new_scheduler(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    user = UserFactory()
+    track = Track.objects.create(owner=user, name="Switch", file_name="switch.mp3", status="ready", mp3_key="k")
+    services.card_create_for_track(track_id=track.pk)
+    services.card_grade(user=user, track_id=track.pk, grade=4)
+    reschedule = services.cards_reschedule
+    cards_locked = threading.Event()
+    errors = []
+
+    def reschedule_then_wait_for_the_grade(**kwargs):
+        # Every card is locked and rebuilt under FSRS; the switch commits only once the grade waits for the card.
+        count = reschedule(**kwargs)
+        cards_locked.set()
+        with connection.cursor() as cursor:
+            _wait_for_a_blocked_lock(cursor)
+        return count
+
+    monkeypatch.setattr(services, "cards_reschedule", reschedule_then_wait_for_the_grade)
+
+    def switch() -> None:
+        try:
+            services.settings_update(user=user, scheduler="fsrs")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            cards_locked.set()
+        finally:
+            connection.close()
+
+    def grade() -> None:
+        try:
+            assert cards_locked.wait(timeout=30)
+            services.card_grade(user=user, track_id=track.pk, grade=5)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=switch), threading.Thread(target=grade)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    last = ReviewLog.objects.filter(card__track=track).order_by("reviewed_at", "id").last()
+    assert (last.grade, last.scheduler) == (5, "fsrs")
+    card = Card.objects.get(track=track)
+    assert card.fsrs_state is not None and last.state_before["fsrs_state"] is not None  # graded the FSRS card
