@@ -97,6 +97,7 @@ class AssetUpload(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="song_asset_uploads"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the client said the bytes were there.")
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chants import assets, selectors
@@ -126,17 +127,18 @@ def asset_upload_complete(*, upload_id) -> AssetUpload:
     if upload.status in (AssetUpload.Status.AWAITING_UPLOAD, AssetUpload.Status.FAILED):
         upload.status = AssetUpload.Status.PROCESSING
         upload.error = ""
-        upload.save(update_fields=["status", "error"])
+        upload.queued_at = timezone.now()
+        upload.save(update_fields=["status", "error", "queued_at"])
         transaction.on_commit(lambda: asset_upload_process.delay(str(upload.pk)))
     return upload
 
 
 def asset_uploads_expire(*, now=None) -> int:
-    """Fail uploads left waiting for their bytes or stuck in processing; delete their objects."""
+    """Fail uploads left waiting for their bytes, or stuck in processing since they were queued; delete their objects."""
     now = now or timezone.now()
-    stale = AssetUpload.objects.filter(
+    stale = AssetUpload.objects.alias(queued=Coalesce("queued_at", "created_at")).filter(
         Q(status=AssetUpload.Status.AWAITING_UPLOAD, created_at__lt=now - UPLOAD_WAIT_LIMIT)
-        | Q(status=AssetUpload.Status.PROCESSING, created_at__lt=now - PROCESSING_LIMIT)
+        | Q(status=AssetUpload.Status.PROCESSING, queued__lt=now - PROCESSING_LIMIT)
     )
     expired = 0
     for upload_id in stale.values_list("pk", flat=True):

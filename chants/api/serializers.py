@@ -105,6 +105,7 @@ class AssetUploadSerializer(serializers.ModelSerializer):
             "status",
             "error",
             "created_at",
+            "queued_at",
             "completed_at",
         )
         read_only_fields = fields
