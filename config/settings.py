@@ -137,6 +137,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "tracks.tasks.tracks_processing_sweep": {"queue": "default"},  # not behind the transcodes it looks after
     "tracks.tasks.*": {"queue": "audio"},
     "mastering.tasks.*": {"queue": "audio"},
     "downloads.tasks.*": {"queue": "network"},

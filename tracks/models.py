@@ -36,6 +36,9 @@ class Track(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_UPLOAD)
     error = models.TextField(blank=True)
+    processing_since = models.DateTimeField(
+        null=True, blank=True, help_text="When the track last went to processing (its transcode was queued)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

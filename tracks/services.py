@@ -7,6 +7,7 @@ import logging
 import shutil
 import tempfile
 import uuid
+from datetime import timedelta
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from core import storage
 from core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
@@ -25,6 +28,10 @@ from tracks.signals import track_ready
 
 logger = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
+# A transcode still not done this long after it was queued is queued again (a lost message, a worker
+# gone, the broker down when it was sent); the extra copies find the track done and do nothing.
+REQUEUE_AFTER = timedelta(hours=1)
+GIVE_UP_AFTER = timedelta(days=1)
 # The statuses whose bytes count as in the library (see the track_sha256_unique_per_owner constraint).
 KEPT_STATUSES = (Track.Status.PROCESSING, Track.Status.READY)
 
@@ -257,7 +264,7 @@ def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest:
     if playable:
         track.status, track.mp3_key = Track.Status.READY, track.original_key
     else:
-        track.status = Track.Status.PROCESSING
+        track.status, track.processing_since = Track.Status.PROCESSING, timezone.now()
     track.save()  # IntegrityError when a concurrent confirm has just kept the same bytes
     TrackDetails.objects.update_or_create(track=track, defaults=_details_fields(found))
     if playable:
@@ -359,6 +366,32 @@ def _track_transcoded(*, track_id, key: str) -> None:
     track.save(update_fields=["mp3_key", "status", "error", "updated_at"])
     _announce_ready_after_commit(track.pk)
     logger.info("track %s transcoded to %s", track_id, key)
+
+
+def tracks_processing_sweep(*, now=None) -> tuple[int, int]:
+    """Queue again the transcodes of tracks processing for over an hour; fail those processing for over a day.
+
+    Returns (queued again, failed). The originals are kept either way.
+    """
+    from tracks.tasks import track_transcode
+
+    now = now or timezone.now()
+    processing = Track.objects.filter(status=Track.Status.PROCESSING).alias(
+        since=Coalesce("processing_since", "updated_at")
+    )
+    failed = 0
+    for track_id in processing.filter(since__lt=now - GIVE_UP_AFTER).values_list("pk", flat=True):
+        _track_fail(
+            track_id=track_id,
+            error="Transcoding did not finish within a day; the original is kept. Upload the file again to retry.",
+        )
+        failed += 1
+    stuck = list(processing.filter(since__lt=now - REQUEUE_AFTER).values_list("pk", flat=True))
+    for track_id in stuck:
+        track_transcode.delay(str(track_id))
+    if stuck or failed:
+        logger.warning("tracks processing too long: %d queued again, %d failed", len(stuck), failed)
+    return len(stuck), failed
 
 
 def track_transcode_fail(*, track_id, error: str) -> None:

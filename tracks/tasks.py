@@ -23,3 +23,11 @@ def track_transcode(self, track_id: str) -> None:
             services.track_transcode_fail(track_id=track_id, error=f"Storage was unavailable: {exc}")
             return
         raise
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def tracks_processing_sweep() -> None:
+    """Periodic: transcodes lost on the way are queued again; after a day the track ends `failed`."""
+    from tracks import services
+
+    services.tracks_processing_sweep()

@@ -1,4 +1,8 @@
+from datetime import datetime, timedelta, timezone
+
 import pytest
+import time_machine
+from django_celery_beat.models import PeriodicTask
 
 from core import storage
 from tests.tracks.flow import upload
@@ -66,3 +70,48 @@ def test_a_transcode_over_its_time_limit_fails(client_a, audio_files, settings):
     assert track.status == "failed"
     assert "s" in track.error and ("time" in track.error.lower() or "long" in track.error.lower())
     assert storage.object_exists(track.original_key)
+
+
+def test_a_lost_transcode_is_queued_again_by_the_hourly_sweep(client_a, audio_files, monkeypatch):
+    queued = datetime.now(timezone.utc)
+    with monkeypatch.context() as lost:
+        lost.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)  # the message never arrives
+        with time_machine.travel(queued, tick=False):
+            [result] = upload(client_a, {"lost.flac": audio_files["flac"]})
+    track = Track.objects.get(pk=result["track_id"])
+    assert track.status == "processing" and track.processing_since == queued
+
+    assert services.tracks_processing_sweep(now=queued + timedelta(minutes=50)) == (0, 0)
+    assert Track.objects.get(pk=track.pk).status == "processing"
+
+    assert services.tracks_processing_sweep(now=queued + timedelta(minutes=70)) == (1, 0)
+    track.refresh_from_db()
+    assert track.status == "ready" and track.mp3_key and storage.object_exists(track.mp3_key)
+    sweep = PeriodicTask.objects.get(task="tracks.tasks.tracks_processing_sweep")
+    assert sweep.enabled and (sweep.interval.every, sweep.interval.period) == (1, "hours")
+
+
+def test_a_track_processing_for_a_day_ends_failed_with_its_original_kept(client_a, audio_files, monkeypatch):
+    monkeypatch.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)  # never transcoded
+    [result] = upload(client_a, {"never.flac": audio_files["flac"]})
+    [other] = upload(client_a, {"other.flac": audio_files["flac48"]})
+    Track.objects.filter(pk=result["track_id"]).update(
+        processing_since=datetime.now(timezone.utc) - timedelta(days=1, minutes=1)
+    )
+
+    assert services.tracks_processing_sweep() == (0, 1)
+
+    track = Track.objects.get(pk=result["track_id"])
+    assert track.status == "failed" and "did not finish within a day" in track.error
+    assert storage.object_exists(track.original_key)
+    assert Track.objects.get(pk=other["track_id"]).status == "processing"  # queued minutes ago: left alone
+
+
+def test_the_sweep_runs_on_the_default_queue_not_behind_the_transcodes():
+    from config.celery import app
+
+    def queue_of(task_name: str) -> str:
+        return app.amqp.router.route({}, task_name)["queue"].name
+
+    assert queue_of("tracks.tasks.tracks_processing_sweep") == "default"
+    assert queue_of("tracks.tasks.track_transcode") == "audio"
