@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.db import transaction
 
 from chants import services
 from chants.models import AssetUpload, Song
-from core.tasks import storage_objects_delete
+from core.tasks import delete_objects_after_commit
 
 
 class AssetUploadInline(admin.TabularInline):
@@ -52,9 +51,7 @@ class SongAdmin(admin.ModelAdmin):
         ]
         super().save_model(request, obj, form, change)
         services.cache_after_commit(obj)
-        replaced = [key for key in replaced if key and key not in (obj.audio.name, obj.artwork.name)]
-        if replaced:
-            transaction.on_commit(lambda: storage_objects_delete.delay(replaced))
+        delete_objects_after_commit(key for key in replaced if key not in (obj.audio.name, obj.artwork.name))
 
     def delete_model(self, request, obj: Song) -> None:
         services.song_delete(song_id=obj.pk)

@@ -19,7 +19,7 @@ from chants.models import AssetKind, AssetUpload, Song
 from core import storage
 from core.conditional import if_match_fails, make_etag
 from core.errors import PreconditionFailed, UnsupportedMediaType
-from core.tasks import storage_objects_delete
+from core.tasks import delete_objects_after_commit, enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +46,6 @@ def song_asset_keys(song: Song) -> list[str]:
     keys = [song.audio.name, song.artwork.name]
     keys += list(song.asset_uploads.values_list("key", flat=True))
     return sorted({key for key in keys if key})
-
-
-def _delete_objects_after_commit(keys: list[str]) -> None:
-    if keys:
-        transaction.on_commit(lambda: storage_objects_delete.delay(keys))
 
 
 @transaction.atomic
@@ -87,7 +82,7 @@ def song_delete(*, song_id, if_match: str | None = None) -> None:
     keys = song_asset_keys(song)
     song.delete()
     transaction.on_commit(lambda: song_cache.mark_gone(song_id))
-    _delete_objects_after_commit(keys)
+    delete_objects_after_commit(keys)
     logger.info("song %s deleted with %s objects", song_id, len(keys))
 
 
@@ -129,7 +124,7 @@ def asset_upload_complete(*, upload_id) -> AssetUpload:
         upload.error = ""
         upload.queued_at = timezone.now()
         upload.save(update_fields=["status", "error", "queued_at"])
-        transaction.on_commit(lambda: asset_upload_process.delay(str(upload.pk)))
+        enqueue_after_commit(asset_upload_process, str(upload.pk))
     return upload
 
 
@@ -154,7 +149,7 @@ def asset_uploads_expire(*, now=None) -> int:
             upload.status = AssetUpload.Status.FAILED
             upload.completed_at = now
             upload.save(update_fields=["status", "error", "completed_at"])
-            _delete_objects_after_commit([upload.key])
+            delete_objects_after_commit([upload.key])
         expired += 1
     if expired:
         logger.info("expired %s unfinished song asset uploads", expired)
@@ -227,5 +222,5 @@ def _asset_upload_promote(*, upload_id, size: int, duration: float | None) -> No
     upload.save(update_fields=["status", "size", "completed_at"])
     if replaced_key and replaced_key != upload.key:
         AssetUpload.objects.filter(key=replaced_key).update(status=AssetUpload.Status.REPLACED)
-        _delete_objects_after_commit([replaced_key])
+        delete_objects_after_commit([replaced_key])
     logger.info("asset upload %s is now the %s of song %s", upload_id, upload.kind, song.pk)

@@ -1,7 +1,13 @@
+import logging
+
 from botocore.exceptions import BotoCoreError
 from celery import shared_task
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core import storage
+
+logger = logging.getLogger(__name__)
 
 # Storage and network hiccups pass; retry them with growing pauses, a few times only.
 TRANSIENT_STORAGE_ERRORS = (OSError, BotoCoreError)
@@ -18,3 +24,28 @@ RETRY_TRANSIENT_STORAGE_ERRORS = {
 def storage_objects_delete(keys: list[str]) -> None:
     """Delete objects left behind by a deleted row; safe to run twice."""
     storage.delete_objects(keys)
+
+
+def enqueue_after_commit(task, *args) -> None:
+    """Send `task(*args)` once the current transaction commits.
+
+    When the broker cannot take it (Redis down beyond Celery's own publish retries), the
+    error is logged and the request still answers: what it committed stays committed, and
+    the periodic sweeps pick the work up later (tracks.tasks.tracks_processing_sweep,
+    chants.tasks.asset_uploads_expire).
+    """
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except BrokerUnavailable:
+            logger.exception("could not queue %s%r: the broker is unavailable", task.name, args)
+
+    transaction.on_commit(send)
+
+
+def delete_objects_after_commit(keys) -> None:
+    """Queue the deletion of these storage objects (blanks and repeats dropped) once the transaction commits."""
+    keys = sorted({key for key in keys if key})
+    if keys:
+        enqueue_after_commit(storage_objects_delete, keys)

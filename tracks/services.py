@@ -7,8 +7,8 @@ import logging
 import shutil
 import tempfile
 import uuid
-from datetime import timedelta
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core import storage
 from core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
-from core.tasks import storage_objects_delete
+from core.tasks import delete_objects_after_commit, enqueue_after_commit
 from tracks import files, tags, transcode
 from tracks.models import Track, TrackDetails
 from tracks.signals import track_ready
@@ -53,12 +53,6 @@ class ConfirmResult:
 
 def max_upload_bytes() -> int:
     return settings.TRACKS_MAX_UPLOAD_MB * 1024 * 1024
-
-
-def _delete_objects_after_commit(keys) -> None:
-    keys = sorted({key for key in keys if key})
-    if keys:
-        transaction.on_commit(lambda: storage_objects_delete.delay(keys))
 
 
 def check_upload(*, file_name: str, content_type: str, size: int | None) -> None:
@@ -218,7 +212,7 @@ def _track_discard_duplicate(*, track_id, duplicate: Track, artwork_key: str = "
         track_id=track.pk, file_name=track.file_name, status="duplicate", duplicate_of=duplicate.pk,
         error=f"These bytes are already in your library as {duplicate.file_name!r}.",
     )
-    _delete_objects_after_commit([key for key in (track.original_key, artwork_key) if key])
+    delete_objects_after_commit([key for key in (track.original_key, artwork_key) if key])
     track.delete()
     logger.info("track %s discarded: same bytes as track %s", track_id, duplicate.pk)
     return result
@@ -270,7 +264,7 @@ def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest:
     if playable:
         _announce_ready_after_commit(track.pk)
     else:
-        transaction.on_commit(lambda: track_transcode.delay(str(track.pk)))
+        enqueue_after_commit(track_transcode, str(track.pk))
     return _result(track)
 
 
@@ -312,7 +306,7 @@ def track_delete(*, track_id) -> None:
     track = Track.objects.select_for_update().get(pk=track_id)
     keys = [track.original_key, track.mp3_key, track.artwork_key]
     track.delete()
-    _delete_objects_after_commit(keys)
+    delete_objects_after_commit(keys)
     logger.info("track %s deleted", track_id)
 
 
@@ -360,7 +354,7 @@ def _track_transcoded(*, track_id, key: str) -> None:
     track = Track.objects.select_for_update().filter(pk=track_id).first()
     if track is None or track.status != Track.Status.PROCESSING:
         # Deleted meanwhile, or another delivery of the task finished first: drop our copy.
-        _delete_objects_after_commit([key])
+        delete_objects_after_commit([key])
         return
     track.mp3_key, track.status, track.error = key, Track.Status.READY, ""
     track.save(update_fields=["mp3_key", "status", "error", "updated_at"])

@@ -115,3 +115,20 @@ def test_the_sweep_runs_on_the_default_queue_not_behind_the_transcodes():
 
     assert queue_of("tracks.tasks.tracks_processing_sweep") == "default"
     assert queue_of("tracks.tasks.track_transcode") == "audio"
+
+
+def test_a_confirm_answers_when_the_broker_is_down_and_the_sweep_catches_up(client_a, audio_files, monkeypatch, caplog):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as down:
+        down.setattr(tasks.track_transcode, "delay", broker_down)
+        [result] = upload(client_a, {"offline.flac": audio_files["flac"]})
+
+    assert result["status"] == "processing"  # committed and answered, not a 500
+    assert "could not queue tracks.tasks.track_transcode" in caplog.text
+    later = datetime.now(timezone.utc) + timedelta(minutes=61)
+    assert services.tracks_processing_sweep(now=later) == (1, 0)
+    assert Track.objects.get(pk=result["track_id"]).status == "ready"
