@@ -55,6 +55,7 @@ schema: install
 bench: install system-deps-test
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.transcode_bench
+	$(PY) -m bench.due_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
