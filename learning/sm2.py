@@ -9,6 +9,10 @@ A scheduling review with grade q (0..5):
   interval = 1, EF unchanged.
 - due_at = reviewed_at + interval days.
 
+One bound SM-2's text does not have: the interval stops growing at MAX_INTERVAL_DAYS
+(100 years, FSRS's own maximum). EF has no ceiling, so a run of easy grades would
+otherwise grow the interval past any date a database (or Python) can hold.
+
 The drill (SM-2's step 7: "repeat all items that scored below four until they score
 at least four"): after a scheduling review with q < 4 the card stays in today's due
 list (the UTC day of the review) as a drill. A grade given to a card in drill changes
@@ -27,6 +31,7 @@ PASSING_GRADE = 3
 DRILL_PASSING_GRADE = 4
 INITIAL_EASINESS = 2.5
 MIN_EASINESS = 1.3
+MAX_INTERVAL_DAYS = 36_500
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def review(state: CardState, grade: int, now: datetime) -> tuple[CardState, bool
         elif repetitions == 2:
             interval = 6
         else:
-            interval = math.ceil(state.interval_days * easiness)
+            interval = min(MAX_INTERVAL_DAYS, math.ceil(state.interval_days * easiness))
     else:
         easiness, repetitions, interval = state.easiness_factor, 0, 1
     scheduled = CardState(

@@ -235,3 +235,16 @@ def json_ready(data) -> dict:
     from rest_framework.renderers import JSONRenderer
 
     return json.loads(JSONRenderer().render(data))
+
+
+def test_a_long_run_of_easy_grades_keeps_answering_and_switching(learner, user):
+    track = ready_track(user)
+    assert learner.patch(f"{LEARNING}settings/", {"scheduler": "fsrs"}, format="json").status_code == 200
+    for _ in range(20):  # under SM-2's rules the 13th would be due after year 9999
+        assert grade(learner, track, 5).status_code == 200
+
+    switched = learner.patch(f"{LEARNING}settings/", {"scheduler": "sm2"}, format="json")
+
+    assert switched.status_code == 200
+    assert grade(learner, track, 5).status_code == 200
+    assert Card.objects.get(track=track).interval_days == 36_500

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from learning.sm2 import CardState, in_drill, next_easiness, review
+from learning.sm2 import MAX_INTERVAL_DAYS, CardState, in_drill, next_easiness, review
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -105,6 +105,15 @@ def test_grades_outside_0_to_5_or_not_whole_numbers_are_refused(grade):
         review(CardState(), grade, day(0))
 
 
+def test_the_interval_stops_growing_at_100_years():
+    state, now = CardState(), MONDAY
+    for _ in range(60):  # EF grows by 0.1 each time: the 13th interval would be past year 9999
+        state, _ = review(state, 5, now)
+    assert state.interval_days == MAX_INTERVAL_DAYS
+    assert state.due_at == now + timedelta(days=MAX_INTERVAL_DAYS)
+    assert state.easiness_factor == pytest.approx(2.5 + 60 * 0.1)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     grades=st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=40),
@@ -123,7 +132,7 @@ def test_invariants_over_random_grade_sequences(grades, gaps):
                 before.easiness_factor, before.repetitions, before.interval_days, before.due_at,
             )
             continue
-        assert state.interval_days >= 1
+        assert 1 <= state.interval_days <= MAX_INTERVAL_DAYS
         assert state.due_at == now + timedelta(days=state.interval_days)
         if grade < 3:
             assert (state.repetitions, state.interval_days) == (0, 1)
