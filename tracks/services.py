@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 import tempfile
 import uuid
@@ -222,9 +223,13 @@ def _announce_ready_after_commit(track_id) -> None:
     transaction.on_commit(lambda: track_ready.send(sender=Track, track_id=track_id))
 
 
+_YEAR = re.compile(r"[0-9]{4}")
+
+
 def _year(date: str) -> int | None:
-    digits = date[:4]
-    return int(digits) if digits.isdigit() and 1000 <= int(digits) <= 2999 else None
+    """The year a date tag starts with, in ASCII digits ("¹⁹⁹⁹" is not one), when it is plausible."""
+    match = _YEAR.match(date)
+    return int(match.group()) if match and 1000 <= int(match.group()) <= 2999 else None
 
 
 def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, artwork_key: str) -> ConfirmResult:
@@ -247,10 +252,13 @@ def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest:
     if track.status != Track.Status.AWAITING_UPLOAD:
         return _result(track)
     found, props = info.tags, info.properties
-    track.name = found.title or track.name
-    track.artist = found.artist or track.artist
-    track.album, track.genre = found.album, found.genre
-    track.year, track.bpm, track.musical_key = _year(found.date), found.bpm, found.initial_key[:16]
+    text = _fitted(Track, {
+        "name": found.title or track.name, "artist": found.artist or track.artist, "album": found.album,
+        "genre": found.genre, "musical_key": found.initial_key,
+    })
+    for name, value in text.items():
+        setattr(track, name, value)
+    track.year, track.bpm = _year(found.date), found.bpm
     track.duration_seconds, track.bitrate = props.duration_seconds, props.bitrate_kbps
     track.sample_rate, track.channels, track.format = props.sample_rate, props.channels, props.format
     track.size, track.sha256, track.artwork_key, track.error = size, digest, artwork_key, ""
@@ -269,12 +277,17 @@ def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest:
 
 
 def _details_fields(found: tags.TagSet) -> dict:
-    values = {item.name: getattr(found, item.name) for item in fields(tags.TagSet)}
-    for item in TrackDetails._meta.get_fields():
-        max_length = getattr(item, "max_length", None)
-        if max_length and isinstance(values.get(item.name), str):
-            values[item.name] = values[item.name][:max_length]
-    return values
+    return _fitted(TrackDetails, {item.name: getattr(found, item.name) for item in fields(tags.TagSet)})
+
+
+def _fitted(model, values: dict) -> dict:
+    """Text values cut to the length of the model's field: tags can be longer than any column."""
+    fitted = dict(values)
+    for name, value in values.items():
+        max_length = model._meta.get_field(name).max_length
+        if max_length and isinstance(value, str):
+            fitted[name] = value[:max_length]
+    return fitted
 
 
 def tag_set_of(details: TrackDetails | None) -> tags.TagSet:

@@ -85,6 +85,10 @@ class AudioFileInfo:
 # --- Reading -------------------------------------------------------------------------------
 
 NOT_RECOGNISED = "The file is not a recognisable audio file (MP3, FLAC, WAV, AIFF, Ogg, MP4)."
+# Beyond these a header is lying: DSD256 is 11.3 MHz, and 64 channels is more than any mix.
+MAX_SAMPLE_RATE = 50_000_000
+MAX_CHANNELS = 64
+MAX_BITRATE_KBPS = 1_000_000
 
 # mutagen's class name -> the short name we store; anything else falls back to the lower-cased class name.
 _FORMAT_NAMES = {
@@ -135,13 +139,20 @@ def _properties(audio: mutagen.FileType) -> AudioProperties:
         raise NotAudio("The file has no audio in it (its duration is zero).")
     kind = type(audio).__name__
     bitrate = getattr(info, "bitrate", None)
+    # OggOpus has no sample_rate attribute (Opus always decodes at 48 kHz); 0 means unknown.
+    sample_rate = getattr(info, "sample_rate", None) or None
+    channels = getattr(info, "channels", None) or None
+    if sample_rate is not None and not 0 < sample_rate <= MAX_SAMPLE_RATE:
+        raise NotAudio(f"The file's header gives a sample rate of {sample_rate} Hz, which no audio has.")
+    if channels is not None and not 0 < channels <= MAX_CHANNELS:
+        raise NotAudio(f"The file's header gives {channels} channels; at most {MAX_CHANNELS} are accepted.")
+    bitrate_kbps = round(bitrate / 1000) if bitrate and bitrate > 0 else None
     return AudioProperties(
         format=_FORMAT_NAMES.get(kind, kind.lower()),
         duration_seconds=float(duration),
-        bitrate_kbps=round(bitrate / 1000) if bitrate and bitrate > 0 else None,
-        # OggOpus has no sample_rate attribute (Opus always decodes at 48 kHz); 0 means unknown.
-        sample_rate=getattr(info, "sample_rate", None) or None,
-        channels=getattr(info, "channels", None) or None,
+        bitrate_kbps=bitrate_kbps if bitrate_kbps and bitrate_kbps <= MAX_BITRATE_KBPS else None,
+        sample_rate=sample_rate,
+        channels=channels,
     )
 
 
@@ -336,7 +347,9 @@ def _tagset_from_raw(raw: RawTags) -> TagSet:
 
 
 def _join(values: Iterable[str]) -> str:
-    return MULTI_VALUE_SEPARATOR.join(text for text in (value.strip() for value in values) if text)
+    # NUL characters end strings in C and cannot be stored in PostgreSQL text: they are dropped.
+    cleaned = (value.replace("\x00", "").strip() for value in values)
+    return MULTI_VALUE_SEPARATOR.join(text for text in cleaned if text)
 
 
 def _first(values: list[str]) -> str:

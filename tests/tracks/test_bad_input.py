@@ -176,3 +176,46 @@ def test_confirm_takes_up_to_500_files(client_a):
 
     assert response.status_code == 400
     assert "500" in str(response.data["files"])
+
+
+def _wav_with_header(*, channels: int, sample_rate: int, bits: int = 16) -> bytes:
+    """A WAV whose header says what it is told to, over a few silent frames."""
+    import struct
+
+    block = channels * bits // 8
+    data = b"\x00" * (block * 10)
+    fmt = struct.pack("<HHIIHH", 1, channels, sample_rate, sample_rate * block & 0xFFFFFFFF, block, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+@pytest.mark.parametrize(
+    ("channels", "sample_rate", "message"),
+    [(2, 3_000_000_000, "sample rate of 3000000000 Hz"), (40_000, 44_100, "40000 channels")],
+)
+def test_a_header_with_impossible_numbers_fails_with_a_message(client_a, bystander, channels, sample_rate, message):
+    wav = _wav_with_header(channels=channels, sample_rate=sample_rate, bits=8)
+    [result] = upload(client_a, {"lying.wav": wav})
+
+    assert result["status"] == "failed" and message in result["error"]
+    assert_untouched(bystander)
+
+
+def test_odd_tag_values_are_stored_as_far_as_they_fit(tmp_path, client_a, audio_files):
+    """Longer than the columns, NUL characters, a year in superscript digits: stored cleaned, in one batch
+    with a good file, and neither breaks the other."""
+    from tests.helpers.media import make_tone
+    from tests.helpers.tagging import tag_flac
+
+    flac = make_tone(tmp_path / "odd.flac", seconds=1.0)
+    tag_flac(flac, {"TITLE": "A\x00B" + "t" * 600, "ARTIST": "Nora\x00 Vale", "GENRE": ["House" * 9] * 40,
+                    "DATE": "¹⁹⁹⁹", "INITIALKEY": "8A" * 20, "ISRC": "X" * 100})
+
+    results = upload(client_a, {"odd tags.flac": flac.read_bytes(), "a good one.mp3": audio_files["mp3"]})
+
+    assert sorted(result["status"] for result in results) == ["processing", "ready"]
+    odd = Track.objects.get(file_name="odd tags.flac")
+    assert odd.status == "ready"  # and transcoded with those tags
+    assert odd.name == ("AB" + "t" * 600)[:500] and odd.artist == "Nora Vale"
+    assert len(odd.genre) == 200 and odd.year is None and odd.musical_key == ("8A" * 20)[:16]
+    assert odd.details.isrc == "X" * 32 and odd.details.title == odd.name
