@@ -92,6 +92,8 @@ def test_lookup_by_file_name(client_a, client_b, user):
     assert found.status_code == 200 and found.data == {"track_id": str(track.pk)}
     assert client_a.get(f"{TRACKS}lookup/", {"file_name": "nope.mp3"}).status_code == 404
     assert client_a.get(f"{TRACKS}lookup/").status_code == 400
+    nul = client_a.get(f"{TRACKS}lookup/", {"file_name": "a\x00b.mp3"})
+    assert nul.status_code == 400 and "null" in str(nul.data["file_name"]).lower()
     assert client_b.get(f"{TRACKS}lookup/", {"file_name": track.file_name}).status_code == 404
 
 

@@ -134,6 +134,10 @@ class TrackItemSerializer(serializers.Serializer):
     artist = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+class LookupQuerySerializer(serializers.Serializer):
+    file_name = serializers.CharField(max_length=255, trim_whitespace=False)
+
+
 class LookupSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
 

@@ -112,14 +112,14 @@ class TrackViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The id of your track with this file name",
-        parameters=[OpenApiParameter("file_name", OpenApiTypes.STR, required=True)],
+        parameters=[s.LookupQuerySerializer],
         responses={200: s.LookupSerializer},
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def lookup(self, request):
-        file_name = request.query_params.get("file_name", "")
-        if not file_name:
-            raise ValidationError({"file_name": ["This query parameter is required."]})
+        query = s.LookupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # required, at most 255 characters, no NUL
+        file_name = query.validated_data["file_name"]
         track = selectors.tracks_of(owner=request.user).filter(file_name=file_name).first()
         if track is None:
             raise NotFound(f"No track of yours has the file name {file_name!r}.")
