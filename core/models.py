@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Upper
 
 
 class User(AbstractUser):
@@ -11,3 +12,7 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            # "Bob" and "bob" are one name to people: registering both at once must not give two accounts.
+            models.UniqueConstraint(Upper("username"), name="user_username_unique_any_case"),
+        ]

@@ -3,6 +3,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from core.services import USERNAME_TAKEN
+
 User = get_user_model()
 
 
@@ -17,7 +19,7 @@ class RegisterInputSerializer(serializers.Serializer):
 
     def validate_username(self, value: str) -> str:
         if User.objects.filter(username__iexact=value).exists():
-            raise serializers.ValidationError("This username is taken.")
+            raise serializers.ValidationError(USERNAME_TAKEN)
         return value
 
     def validate(self, attrs):

@@ -49,6 +49,21 @@ def test_register_refuses_a_taken_username_whatever_its_case(api_client, user):
     assert response.data["username"] == ["This username is taken."]
 
 
+@pytest.mark.parametrize("name", ["dj.lena", "DJ.Lena"])
+def test_two_registrations_of_one_name_at_once_give_one_account_and_a_400(api_client, monkeypatch, name):
+    from core.api.serializers import RegisterInputSerializer
+
+    api_client.post("/api/auth/register/", {"username": "dj.lena", "password": "a long enough passphrase"})
+    # The other registration checked while the name was still free: only the database can refuse it now.
+    monkeypatch.setattr(RegisterInputSerializer, "validate_username", lambda self, value: value)
+
+    response = api_client.post("/api/auth/register/", {"username": name, "password": "another long passphrase"})
+
+    assert response.status_code == 400
+    assert response.data["username"] == ["This username is taken."]
+    assert User.objects.filter(username__iexact="dj.lena").count() == 1
+
+
 def test_token_pair_then_refresh_then_me(api_client, user):
     tokens = api_client.post("/api/auth/token/", {"username": user.username, "password": DEFAULT_PASSWORD})
     assert tokens.status_code == 200
