@@ -205,10 +205,16 @@ def asset_upload_fail(*, upload_id, error: str) -> None:
 
 @transaction.atomic
 def _asset_upload_promote(*, upload_id, size: int, duration: float | None) -> None:
-    upload = AssetUpload.objects.select_for_update().get(pk=upload_id)
-    if upload.status != AssetUpload.Status.PROCESSING:
+    # The song's lock first, then the upload's: the order song_delete takes them in (its cascade
+    # deletes the uploads), so a promote and a delete of the same song never deadlock.
+    song_id = AssetUpload.objects.filter(pk=upload_id).values_list("song_id", flat=True).first()
+    song = Song.objects.select_for_update().filter(pk=song_id).first() if song_id else None
+    if song is None:  # deleted with its song meanwhile; its object went with the song's
+        logger.info("asset upload %s is gone with its song; nothing to promote", upload_id)
         return
-    song = Song.objects.select_for_update().get(pk=upload.song_id)
+    upload = AssetUpload.objects.select_for_update().filter(pk=upload_id).first()
+    if upload is None or upload.status != AssetUpload.Status.PROCESSING:
+        return
     field = song.audio if upload.kind == AssetKind.AUDIO else song.artwork
     replaced_key = field.name
     field.name = upload.key

@@ -1,7 +1,6 @@
 """Two grades of the same card at the same moment: both logged, applied one after the other."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -10,20 +9,10 @@ from learning import scheduling, services
 from learning.models import Card, ReviewLog
 from learning.sm2 import CardState, review
 from tests.factories import UserFactory
+from tests.helpers.locks import wait_for_a_blocked_lock
 from tracks.models import Track
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for_a_blocked_lock(cursor, seconds: float = 10) -> None:
-    """Return once another backend waits for a lock (pg_locks is live, not a per-transaction snapshot)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        if cursor.fetchone()[0]:
-            return
-        time.sleep(0.01)
-    raise AssertionError("the second grade never waited for the row lock")
 
 
 def test_concurrent_grades_are_serialised_by_the_row_lock(monkeypatch):
@@ -37,7 +26,7 @@ def test_concurrent_grades_are_serialised_by_the_row_lock(monkeypatch):
         # two really contend and the second one starts (and reads the clock) before the first one ends.
         if first.acquire(blocking=False):
             with connection.cursor() as cursor:
-                _wait_for_a_blocked_lock(cursor)
+                wait_for_a_blocked_lock(cursor)
         return apply_grade(card, **kwargs)
 
     monkeypatch.setattr(scheduling, "apply_grade", apply_grade_holding_the_lock)
@@ -93,7 +82,7 @@ def test_a_grade_that_waited_for_a_scheduler_switch_uses_the_new_scheduler(monke
         count = reschedule(**kwargs)
         cards_locked.set()
         with connection.cursor() as cursor:
-            _wait_for_a_blocked_lock(cursor)
+            wait_for_a_blocked_lock(cursor)
         return count
 
     monkeypatch.setattr(services, "cards_reschedule", reschedule_then_wait_for_the_grade)
