@@ -388,10 +388,13 @@ def tracks_processing_sweep(*, now=None) -> tuple[int, int]:
     )
     failed = 0
     for track_id in processing.filter(since__lt=now - GIVE_UP_AFTER).values_list("pk", flat=True):
-        _track_fail(
-            track_id=track_id,
-            error="Transcoding did not finish within a day; the original is kept. Upload the file again to retry.",
-        )
+        with transaction.atomic():  # still processing, and still since then, once locked
+            track = processing.select_for_update().filter(pk=track_id, since__lt=now - GIVE_UP_AFTER).first()
+            if track is None:
+                continue
+            track.status = Track.Status.FAILED
+            track.error = "Transcoding did not finish within a day; the original is kept. Upload the file again to retry."
+            track.save(update_fields=["status", "error", "updated_at"])
         failed += 1
     stuck = list(processing.filter(since__lt=now - REQUEUE_AFTER).values_list("pk", flat=True))
     for track_id in stuck:
