@@ -1,8 +1,49 @@
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 
-from chants import services
-from chants.models import AssetUpload, Song
+from chants import assets, services
+from chants.models import AssetKind, AssetUpload, Song
 from core.tasks import delete_objects_after_commit
+
+
+class SongAdminForm(forms.ModelForm):
+    """Files uploaded here are checked as the API checks its uploads; audio also sets the duration."""
+
+    class Meta:
+        model = Song
+        fields = "__all__"
+
+    def clean_audio(self):
+        return self._checked(AssetKind.AUDIO)
+
+    def clean_artwork(self):
+        return self._checked(AssetKind.ARTWORK)
+
+    def _checked(self, kind: str):
+        value = self.cleaned_data.get(kind)
+        if isinstance(value, UploadedFile):  # a new file, not the one already stored
+            refusal = assets.content_type_refusal(kind, value.content_type or "")
+            if refusal:
+                raise forms.ValidationError(refusal)
+            try:
+                value.seek(0)
+                duration = assets.check_file(
+                    kind, value, size=value.size, max_bytes=services.max_asset_bytes(kind), file_name=value.name or ""
+                )
+            except assets.AssetRejected as exc:
+                raise forms.ValidationError(str(exc)) from exc
+            finally:
+                value.seek(0)
+            if duration is not None:
+                self.checked_duration = round(duration, 3)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if getattr(self, "checked_duration", None) is not None:
+            cleaned["duration_seconds"] = self.checked_duration
+        return cleaned
 
 
 class AssetUploadInline(admin.TabularInline):
@@ -19,6 +60,7 @@ class AssetUploadInline(admin.TabularInline):
 
 @admin.register(Song)
 class SongAdmin(admin.ModelAdmin):
+    form = SongAdminForm
     list_display = ("title", "artist", "album", "genre", "language", "duration_seconds", "has_audio", "has_artwork", "updated_at")
     list_filter = ("genre", "language", "created_at")
     search_fields = ("title", "artist", "album", "lyrics")

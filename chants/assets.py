@@ -1,8 +1,18 @@
 """What a song's audio and artwork files may be, and how their bytes are checked."""
 
+import math
+import os
+import shutil
+import tempfile
+from typing import IO
+
 import mutagen
 
 from chants.models import AssetKind
+
+HEADER_BYTES = 64  # enough for every image signature below
+COPY_CHUNK = 1024 * 1024
+NOT_AUDIO = "The file is not a recognisable audio file (MP3, FLAC, WAV, AIFF, Ogg, MP4)."
 
 AUDIO_CONTENT_TYPES = frozenset(
     {
@@ -55,8 +65,41 @@ def audio_duration(path: str) -> float:
     """The duration of an audio file in seconds, read by mutagen; rejects anything else."""
     try:
         audio = mutagen.File(path)
-    except mutagen.MutagenError as exc:
-        raise AssetRejected(f"The file is not a recognisable audio file ({exc}).") from exc
-    if audio is None or audio.info is None or not getattr(audio.info, "length", 0):
-        raise AssetRejected("The file is not a recognisable audio file (MP3, FLAC, WAV, AIFF, Ogg, MP4).")
-    return float(audio.info.length)
+    except Exception as exc:
+        # MutagenError is the documented failure, but on garbage mutagen's parsers also leak
+        # struct.error, ValueError, IndexError, EOFError...: all of them mean "not audio".
+        raise AssetRejected(NOT_AUDIO) from exc
+    length = getattr(getattr(audio, "info", None), "length", 0) if audio is not None else 0
+    if not length or not math.isfinite(length) or length <= 0:
+        raise AssetRejected(NOT_AUDIO)
+    return float(length)
+
+
+def normal_content_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def content_type_refusal(kind: str, content_type: str) -> str | None:
+    """Why this content type is not accepted for the kind, or None when it is."""
+    allowed = ALLOWED_CONTENT_TYPES[kind]
+    if normal_content_type(content_type) in allowed:
+        return None
+    return f"{content_type!r} is not accepted for {kind}; use one of: {', '.join(sorted(allowed))}."
+
+
+def check_file(kind: str, stream: IO[bytes], *, size: int, max_bytes: int, file_name: str) -> float | None:
+    """Check a file's bytes for its kind: not empty, within the limit, a real image or real audio.
+
+    Returns the duration of audio (None for artwork); raises AssetRejected with the reason.
+    """
+    if size == 0:
+        raise AssetRejected("The uploaded file is empty.")
+    if size > max_bytes:
+        raise AssetRejected(f"The file is {size} bytes; the limit for {kind} is {max_bytes} bytes.")
+    if kind == AssetKind.ARTWORK:
+        check_artwork(stream.read(HEADER_BYTES))
+        return None
+    with tempfile.NamedTemporaryFile(suffix=os.path.splitext(file_name)[1][:10]) as local:
+        shutil.copyfileobj(stream, local, COPY_CHUNK)
+        local.flush()
+        return audio_duration(local.name)

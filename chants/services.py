@@ -1,9 +1,6 @@
 """Writes to the song catalogue: one function per use case."""
 
 import logging
-import os
-import shutil
-import tempfile
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,7 +21,6 @@ from core.tasks import delete_objects_after_commit, enqueue_after_commit
 logger = logging.getLogger(__name__)
 
 EDITABLE_FIELDS = ("title", "artist", "album", "genre", "language", "duration_seconds", "lyrics")
-HEADER_BYTES = 64
 UPLOAD_WAIT_LIMIT = timedelta(days=1)
 PROCESSING_LIMIT = timedelta(hours=1)
 
@@ -94,12 +90,10 @@ def max_asset_bytes(kind: str) -> int:
 @transaction.atomic
 def asset_upload_start(*, song: Song, user, kind: str, file_name: str, content_type: str):
     """Record an upload and return it with the presigned URL the client PUTs the file to."""
-    content_type = content_type.split(";")[0].strip().lower()
-    allowed = assets.ALLOWED_CONTENT_TYPES[kind]
-    if content_type not in allowed:
-        raise UnsupportedMediaType(
-            f"{content_type!r} is not accepted for {kind}; use one of: {', '.join(sorted(allowed))}."
-        )
+    content_type = assets.normal_content_type(content_type)
+    refusal = assets.content_type_refusal(kind, content_type)
+    if refusal:
+        raise UnsupportedMediaType(refusal)
     key = storage.unique_user_key(user.pk, "chants", str(song.pk), kind, file_name=file_name)
     upload = AssetUpload.objects.create(
         song=song,
@@ -174,20 +168,11 @@ def _inspect_object(upload: AssetUpload) -> tuple[int, float | None]:
     if not storage.object_exists(upload.key):
         raise assets.AssetRejected("No file was uploaded to the upload URL (or it has not arrived yet).")
     size = storage.object_size(upload.key)
-    if size == 0:
-        raise assets.AssetRejected("The uploaded file is empty.")
-    limit = max_asset_bytes(upload.kind)
-    if size > limit:
-        raise assets.AssetRejected(f"The file is {size} bytes; the limit for {upload.kind} is {limit} bytes.")
-    if upload.kind == AssetKind.ARTWORK:
-        with default_storage.open(upload.key, "rb") as handle:
-            assets.check_artwork(handle.read(HEADER_BYTES))
-        return size, None
-    suffix = os.path.splitext(upload.file_name)[1][:10]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as local, default_storage.open(upload.key, "rb") as remote:
-        shutil.copyfileobj(remote, local, 1024 * 1024)
-        local.flush()
-        return size, assets.audio_duration(local.name)
+    with default_storage.open(upload.key, "rb") as remote:
+        duration = assets.check_file(
+            upload.kind, remote, size=size, max_bytes=max_asset_bytes(upload.kind), file_name=upload.file_name
+        )
+    return size, duration
 
 
 @transaction.atomic

@@ -57,3 +57,33 @@ def test_admin_delete_removes_the_song_objects(curator, local_storage, django_ca
     assert response.status_code == 302
     assert not Song.objects.filter(pk=song.pk).exists()
     assert not storage.object_exists(key)
+
+
+def test_an_uploaded_audio_file_sets_the_duration(curator, local_storage):
+    curator.post(
+        "/admin/chants/song/add/",
+        {**INLINE_FORMSET_FOR_SONG, "title": "Timed", "lyrics": "",
+         "audio": SimpleUploadedFile("timed.mp3", tone_bytes("mp3", seconds=3.0), "audio/mpeg")},
+    )
+
+    assert Song.objects.get(title="Timed").duration_seconds == pytest.approx(3.0, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("field", "upload", "message"),
+    [
+        ("audio", SimpleUploadedFile("fake.mp3", b"<html>not audio</html>" * 50, "audio/mpeg"), "not a recognisable audio file"),
+        ("audio", SimpleUploadedFile("cover.png", image_bytes("png"), "image/png"), "is not accepted for audio"),
+        ("artwork", SimpleUploadedFile("fake.png", b"not an image at all" * 10, "image/png"), "not a JPEG, PNG, WebP or GIF"),
+        ("artwork", SimpleUploadedFile("empty.png", b"", "image/png"), "empty"),
+    ],
+    ids=["not-audio", "wrong-type", "not-an-image", "empty"],
+)
+def test_the_admin_refuses_files_the_api_would_refuse(curator, local_storage, field, upload, message):
+    response = curator.post(
+        "/admin/chants/song/add/", {**INLINE_FORMSET_FOR_SONG, "title": "Refused", "lyrics": "", field: upload}
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert message in response.content.decode()
+    assert not Song.objects.filter(title="Refused").exists()
