@@ -134,8 +134,8 @@ def child_seed(small: int, large: int) -> None:
                         musical_key=rng.choice(_KEYS), duration_seconds=round(rng.uniform(120, 600), 3),
                         bitrate=rng.choice((900, 1000, 1411)), sample_rate=44100, channels=2, format="flac",
                         file_name=file_name, size=rng.randint(20_000_000, 80_000_000),
-                        original_key=files.original_key(user.pk, track_id, file_name),
-                        mp3_key=files.mp3_key(user.pk, track_id, file_name, "%032x" % rng.getrandbits(128)),
+                        original_key=files.original_key(user.pk, track_id, "%012x" % rng.getrandbits(48), "flac"),
+                        mp3_key=files.mp3_key(user.pk, track_id, "%012x" % rng.getrandbits(48)),
                         sha256="%064x" % rng.getrandbits(256), status=Track.Status.READY,
                     ))
                 Track.objects.bulk_create(batch, batch_size=BATCH_SIZE)

@@ -270,14 +270,14 @@ def child_setup(flac: Path) -> None:
         duration_seconds=props.duration_seconds, bitrate=props.bitrate_kbps, sample_rate=props.sample_rate,
         channels=props.channels, format=props.format, size=flac.stat().st_size, status=Track.Status.PROCESSING,
     )
-    track.original_key = files.original_key(owner.pk, track.pk, FLAC_NAME)
+    track.original_key = files.original_key(owner.pk, track.pk, "bench", props.format)
     with open(flac, "rb") as handle:
         stored = default_storage.save(track.original_key, File(handle))
     if stored != track.original_key:
         raise RuntimeError("storage stored the original as %r, not %r" % (stored, track.original_key))
     # As the confirm would: the tag set and the cover, which the transcode writes into the MP3.
     if info.cover is not None:
-        track.artwork_key = files.artwork_key(owner.pk, track.pk, info.cover.mime)
+        track.artwork_key = files.artwork_key(owner.pk, track.pk, "bench", info.cover.mime)
         default_storage.save(track.artwork_key, ContentFile(info.cover.data))
     with transaction.atomic():
         track.save()

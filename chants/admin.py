@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from chants import assets, services
 from chants.models import AssetKind, AssetUpload, Song
+from core import media
 from core.tasks import delete_objects_after_commit
 
 
@@ -28,15 +29,15 @@ class SongAdminForm(forms.ModelForm):
                 raise forms.ValidationError(refusal)
             try:
                 value.seek(0)
-                duration = assets.check_file(
-                    kind, value, size=value.size, max_bytes=services.max_asset_bytes(kind), file_name=value.name or ""
-                )
+                checked = assets.check_stream(kind, value, size=value.size, max_bytes=services.max_asset_bytes(kind))
             except assets.AssetRejected as exc:
                 raise forms.ValidationError(str(exc)) from exc
             finally:
                 value.seek(0)
-            if duration is not None:
-                self.checked_duration = round(duration, 3)
+            # The stored key takes its extension from this name (chants.models upload_to): the checked type's.
+            value.name = f"{kind}{media.extension_for(checked.content_type)}"
+            if checked.duration_seconds is not None:
+                self.checked_duration = round(checked.duration_seconds, 3)
         return value
 
     def clean(self):

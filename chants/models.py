@@ -5,13 +5,21 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
 
-from core.storage import unique_user_key
+from core import media
+from core.storage import new_object_key
+
+
+def asset_key(owner_id, song_id, kind: str, content_type: str) -> str:
+    """A fresh key for a checked asset of a song; its extension comes from the checked type."""
+    extension = media.extension_for(content_type)
+    return new_object_key(owner_id or "catalogue", "chants", str(song_id), kind, extension=extension)
 
 
 def _asset_key(kind: str):
+    # For files saved through the admin's FileFields: SongAdminForm has checked the file and
+    # named it "<kind><checked extension>", so the extension here is the checked one.
     def upload_to(song: "Song", file_name: str) -> str:
-        owner = song.created_by_id or "catalogue"
-        return unique_user_key(owner, "chants", str(song.pk), kind, file_name=file_name)
+        return asset_key(song.created_by_id, song.pk, kind, media.served_type(file_name).content_type)
 
     upload_to.__name__ = f"{kind}_upload_to"
     upload_to.__qualname__ = upload_to.__name__
@@ -88,8 +96,13 @@ class AssetUpload(models.Model):
     song = models.ForeignKey(Song, on_delete=models.CASCADE, related_name="asset_uploads")
     kind = models.CharField(max_length=16, choices=AssetKind.choices)
     file_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    key = models.CharField(max_length=500, unique=True)
+    content_type = models.CharField(
+        max_length=100, help_text="As declared when the upload started; once ready, as the check found it."
+    )
+    upload_key = models.CharField(
+        max_length=500, unique=True, help_text="The staging key the upload URL writes to; never served."
+    )
+    key = models.CharField(max_length=500, blank=True, help_text="The checked object's key, once ready.")
     size = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_UPLOAD)
     error = models.TextField(blank=True)
@@ -103,6 +116,9 @@ class AssetUpload(models.Model):
     class Meta:
         ordering = ("-created_at",)
         indexes = [models.Index(fields=["song", "created_by", "-created_at"], name="upload_song_owner_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="asset_upload_key_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} upload {self.file_name} ({self.status})"

@@ -1,10 +1,11 @@
 """Writes to the song catalogue: one function per use case."""
 
 import logging
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -12,8 +13,8 @@ from django.utils import timezone
 
 from chants import assets, selectors
 from chants import cache as song_cache
-from chants.models import AssetKind, AssetUpload, Song
-from core import storage
+from chants.models import AssetKind, AssetUpload, Song, asset_key
+from core import media, staging, storage
 from core.conditional import if_match_fails, make_etag
 from core.errors import PreconditionFailed, UnsupportedMediaType
 from core.tasks import delete_objects_after_commit, enqueue_after_commit
@@ -38,9 +39,10 @@ def cache_after_commit(song: Song) -> None:
 
 
 def song_asset_keys(song: Song) -> list[str]:
-    """Every object the song owns: its current files and all its uploads, finished or not."""
+    """Every object the song owns: its current files and all its uploads, staged or checked."""
     keys = [song.audio.name, song.artwork.name]
-    keys += list(song.asset_uploads.values_list("key", flat=True))
+    for key, upload_key in song.asset_uploads.values_list("key", "upload_key"):
+        keys += [key, upload_key]
     return sorted({key for key in keys if key})
 
 
@@ -90,20 +92,21 @@ def max_asset_bytes(kind: str) -> int:
 @transaction.atomic
 def asset_upload_start(*, song: Song, user, kind: str, file_name: str, content_type: str):
     """Record an upload and return it with the presigned URL the client PUTs the file to."""
-    content_type = assets.normal_content_type(content_type)
+    content_type = media.normalize_content_type(content_type)
     refusal = assets.content_type_refusal(kind, content_type)
     if refusal:
         raise UnsupportedMediaType(refusal)
-    key = storage.unique_user_key(user.pk, "chants", str(song.pk), kind, file_name=file_name)
+    upload_key, presigned = staging.staged_upload(
+        user_id=user.pk, content_type=content_type, max_bytes=max_asset_bytes(kind)
+    )
     upload = AssetUpload.objects.create(
         song=song,
         kind=kind,
         file_name=file_name,
         content_type=content_type,
-        key=key,
+        upload_key=upload_key,
         created_by=user,
     )
-    presigned = storage.presigned_upload(key, content_type, max_bytes=max_asset_bytes(kind))
     return upload, presigned
 
 
@@ -143,7 +146,7 @@ def asset_uploads_expire(*, now=None) -> int:
             upload.status = AssetUpload.Status.FAILED
             upload.completed_at = now
             upload.save(update_fields=["status", "error", "completed_at"])
-            delete_objects_after_commit([upload.key])
+            delete_objects_after_commit([upload.upload_key])
         expired += 1
     if expired:
         logger.info("expired %s unfinished song asset uploads", expired)
@@ -151,28 +154,27 @@ def asset_uploads_expire(*, now=None) -> int:
 
 
 def asset_upload_process(*, upload_id) -> None:
-    """Check an uploaded object and make it the song's asset; bad files end `failed`."""
+    """Check an uploaded object and make it the song's asset; bad files end `failed`.
+
+    The staged bytes are copied here, checked here, and these same bytes are stored under a
+    fresh key that no upload URL can write to: a PUT racing the check changes nothing served.
+    """
     upload = AssetUpload.objects.filter(pk=upload_id, status=AssetUpload.Status.PROCESSING).first()
     if upload is None:
         logger.info("asset upload %s is not waiting to be processed; nothing to do", upload_id)
         return
-    try:
-        size, duration = _inspect_object(upload)
-    except assets.AssetRejected as exc:
-        asset_upload_fail(upload_id=upload.pk, error=str(exc))
-        return
-    _asset_upload_promote(upload_id=upload.pk, size=size, duration=duration)
-
-
-def _inspect_object(upload: AssetUpload) -> tuple[int, float | None]:
-    if not storage.object_exists(upload.key):
-        raise assets.AssetRejected("No file was uploaded to the upload URL (or it has not arrived yet).")
-    size = storage.object_size(upload.key)
-    with default_storage.open(upload.key, "rb") as remote:
-        duration = assets.check_file(
-            upload.kind, remote, size=size, max_bytes=max_asset_bytes(upload.kind), file_name=upload.file_name
-        )
-    return size, duration
+    limit = max_asset_bytes(upload.kind)
+    with tempfile.TemporaryDirectory(prefix="asset-") as folder:
+        local = Path(folder) / "asset"
+        try:
+            size, _ = staging.fetch(upload.upload_key, local, max_bytes=limit)
+            checked = assets.check_file(upload.kind, local, size=size, max_bytes=limit)
+        except (staging.NotStaged, assets.AssetRejected) as exc:
+            asset_upload_fail(upload_id=upload.pk, error=str(exc))
+            return
+        key = asset_key(upload.created_by_id, upload.song_id, upload.kind, checked.content_type)
+        storage.save_file(key, local)
+    _asset_upload_promote(upload_id=upload.pk, key=key, size=size, checked=checked)
 
 
 @transaction.atomic
@@ -189,29 +191,30 @@ def asset_upload_fail(*, upload_id, error: str) -> None:
 
 
 @transaction.atomic
-def _asset_upload_promote(*, upload_id, size: int, duration: float | None) -> None:
+def _asset_upload_promote(*, upload_id, key: str, size: int, checked: assets.CheckedAsset) -> None:
     # The song's lock first, then the upload's: the order song_delete takes them in (its cascade
     # deletes the uploads), so a promote and a delete of the same song never deadlock.
     song_id = AssetUpload.objects.filter(pk=upload_id).values_list("song_id", flat=True).first()
     song = Song.objects.select_for_update().filter(pk=song_id).first() if song_id else None
-    if song is None:  # deleted with its song meanwhile; its object went with the song's
-        logger.info("asset upload %s is gone with its song; nothing to promote", upload_id)
-        return
-    upload = AssetUpload.objects.select_for_update().filter(pk=upload_id).first()
+    upload = AssetUpload.objects.select_for_update().filter(pk=upload_id).first() if song else None
     if upload is None or upload.status != AssetUpload.Status.PROCESSING:
+        # Deleted with its song, or finished by another delivery meanwhile: our copy is nobody's.
+        logger.info("asset upload %s is no longer processing; its checked copy is dropped", upload_id)
+        delete_objects_after_commit([key])
         return
     field = song.audio if upload.kind == AssetKind.AUDIO else song.artwork
     replaced_key = field.name
-    field.name = upload.key
-    if duration is not None:
-        song.duration_seconds = round(duration, 3)
+    field.name = key
+    if checked.duration_seconds is not None:
+        song.duration_seconds = round(checked.duration_seconds, 3)
     song.save()
     cache_after_commit(song)
     upload.status = AssetUpload.Status.READY
-    upload.size = size
+    upload.key, upload.size, upload.content_type = key, size, checked.content_type
     upload.completed_at = timezone.now()
-    upload.save(update_fields=["status", "size", "completed_at"])
-    if replaced_key and replaced_key != upload.key:
+    upload.save(update_fields=["status", "key", "size", "content_type", "completed_at"])
+    delete_objects_after_commit([upload.upload_key])
+    if replaced_key:
         AssetUpload.objects.filter(key=replaced_key).update(status=AssetUpload.Status.REPLACED)
         delete_objects_after_commit([replaced_key])
     logger.info("asset upload %s is now the %s of song %s", upload_id, upload.kind, song.pk)

@@ -137,6 +137,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "core.tasks.*": {"queue": "default"},
     "tracks.tasks.tracks_processing_sweep": {"queue": "default"},  # not behind the transcodes it looks after
     "tracks.tasks.*": {"queue": "audio"},
     "mastering.tasks.*": {"queue": "audio"},
@@ -194,6 +195,8 @@ AWS_S3_PUBLIC_ENDPOINT_URL = env_str("AWS_S3_PUBLIC_ENDPOINT_URL")
 PRESIGNED_URL_EXPIRES = env_int("PRESIGNED_URL_EXPIRES", 900)
 # Largest body the local signed-URL endpoint accepts when a URL sets no limit.
 STORAGE_LOCAL_MAX_UPLOAD_MB = env_int("STORAGE_LOCAL_MAX_UPLOAD_MB", 1024)
+# Bytes PUT to an upload URL are deleted this long after the URL expired (core.staging).
+STORAGE_STAGING_RETENTION_HOURS = env_int("STORAGE_STAGING_RETENTION_HOURS", 24)
 
 # --- API ----------------------------------------------------------------------
 

@@ -4,6 +4,12 @@ With S3 (or MinIO) presigned URLs come from boto3. With the local filesystem
 they point at this app's own signed-URL endpoint (core.storage_views), signed
 with django.core.signing and carrying their expiry, so clients do the same
 thing in both modes: PUT the bytes to the upload URL, GET the download URL.
+
+Upload URLs only ever target staging keys (`staging/<user id>/<random>`): a
+presigned PUT cannot be made single-use, so the bytes a client sends are
+checked and then copied to a final key that no upload URL can name
+(core.staging). Download URLs carry the type and disposition the project
+chose from the key's extension (core.media.served_type), never the client's.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from django.core import signing
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from core import media
 from core.request_context import public_base_url
 
+STAGING_PREFIX = "staging/"
 SIGNING_SALT = "core.storage.signed-url"
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ ()+-]+")
 MAX_FILE_NAME_LENGTH = 120
@@ -59,9 +67,21 @@ def user_key(user_id, *parts: str) -> str:
     return "/".join(["users", str(user_id), *parts])
 
 
-def unique_user_key(user_id, *parts: str, file_name: str) -> str:
-    """A fresh key for a new object, so an upload never overwrites another object."""
-    return user_key(user_id, *parts, f"{uuid.uuid4().hex}-{safe_file_name(file_name)}")
+def new_object_key(user_id, *parts: str, extension: str) -> str:
+    """A fresh final key, users/<user id>/<parts...>/<random><extension>, so nothing is ever overwritten.
+
+    `extension` comes from the checked content type (core.media.extension_for), never a file name.
+    """
+    return user_key(user_id, *parts, f"{uuid.uuid4().hex}{extension}")
+
+
+def new_staging_key(user_id) -> str:
+    """Where an upload URL lets a client put bytes before they are checked: staging/<user id>/<random>."""
+    return f"{STAGING_PREFIX}{user_id}/{uuid.uuid4().hex}"
+
+
+def is_staging_key(key: str) -> bool:
+    return key.startswith(STAGING_PREFIX) and ".." not in key
 
 
 def _expires(expires: int | None) -> int:
@@ -71,6 +91,20 @@ def _expires(expires: int | None) -> int:
 def content_disposition(filename: str) -> str:
     fallback = safe_file_name(filename).replace('"', "")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def served_headers(key: str, filename: str | None = None) -> tuple[str, str]:
+    """(Content-Type, Content-Disposition) an object is served with, decided from its key.
+
+    Allow-listed audio and images are inline unless a file name asks for a download; anything
+    else is an attachment, so a browser never renders it on the site's (or the bucket's) origin.
+    """
+    served = media.served_type(key)
+    if filename:
+        return served.content_type, content_disposition(filename)
+    if served.inline:
+        return served.content_type, "inline"
+    return served.content_type, content_disposition(key.rsplit("/", 1)[-1])
 
 
 @lru_cache(maxsize=4)
@@ -103,7 +137,14 @@ def _s3_client():
 def presigned_upload(
     key: str, content_type: str, expires: int | None = None, max_bytes: int | None = None
 ) -> PresignedUpload:
-    """A URL the client PUTs the object's bytes to, with the headers it must send."""
+    """A URL the client PUTs the object's bytes to, with the headers it must send.
+
+    Only staging keys can be targeted (see the module docstring). The content type is signed in
+    its normal form, which is also the header the client is told to send.
+    """
+    if not is_staging_key(key):
+        raise ValueError(f"upload URLs only target staging keys, not {key!r}")
+    content_type = media.normalize_content_type(content_type) or media.GENERIC_BINARY
     expires_in = _expires(expires)
     headers = {"Content-Type": content_type}
     if uses_s3():
@@ -121,12 +162,20 @@ def presigned_upload(
 
 
 def presigned_download(key: str, expires: int | None = None, filename: str | None = None) -> str:
-    """A URL that GETs the object until it expires; `filename` makes browsers save it as such."""
+    """A URL that GETs the object until it expires; `filename` makes browsers save it as such.
+
+    The type and disposition are the project's (served_headers), on S3 through the response
+    overrides that the signature covers, so a client cannot change them.
+    """
     expires_in = _expires(expires)
     if uses_s3():
-        params = {"Bucket": default_storage.bucket_name, "Key": key}
-        if filename:
-            params["ResponseContentDisposition"] = content_disposition(filename)
+        content_type, disposition = served_headers(key, filename)
+        params = {
+            "Bucket": default_storage.bucket_name,
+            "Key": key,
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+        }
         return _s3_client().generate_presigned_url(
             "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
         )
@@ -182,6 +231,28 @@ def read_signed_token(token: str, method: str) -> dict:
     if int(payload.get("exp", 0)) < time.time():
         raise SignedUrlError("This URL has expired.")
     return payload
+
+
+def save_file(key: str, local_path) -> None:
+    """Store a local file's bytes under `key` (checked bytes reaching their final key)."""
+    from django.core.files import File
+
+    with open(local_path, "rb") as handle:
+        save_exactly(key, File(handle))
+
+
+def save_bytes(key: str, data: bytes) -> None:
+    from django.core.files.base import ContentFile
+
+    save_exactly(key, ContentFile(data))
+
+
+def save_exactly(key: str, content) -> None:
+    """Save `content` under exactly `key`; a storage that renames it is an error, not a silent twin."""
+    stored_as = default_storage.save(key, content)
+    if stored_as != key:
+        default_storage.delete(stored_as)
+        raise OSError(f"storage stored {key!r} as {stored_as!r}")
 
 
 def object_exists(key: str) -> bool:

@@ -26,6 +26,14 @@ def storage_objects_delete(keys: list[str]) -> None:
     storage.delete_objects(keys)
 
 
+@shared_task(soft_time_limit=600, time_limit=660)
+def staged_objects_sweep() -> None:
+    """Periodic: bytes PUT to upload URLs that expired a retention period ago are deleted."""
+    from core import staging
+
+    staging.staged_objects_sweep()
+
+
 def enqueue_after_commit(task, *args) -> None:
     """Send `task(*args)` once the current transaction commits.
 

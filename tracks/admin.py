@@ -18,7 +18,7 @@ class TrackAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     readonly_fields = (
         "id", "owner", "format", "duration_seconds", "bitrate", "sample_rate", "channels", "size", "sha256",
-        "original_key", "mp3_key", "artwork_key", "status", "error", "created_at", "updated_at",
+        "upload_key", "original_key", "mp3_key", "artwork_key", "status", "error", "created_at", "updated_at",
     )
     inlines = (TrackDetailsInline,)
     show_full_result_count = False

@@ -2,26 +2,16 @@
 
 import os
 
-from core.storage import safe_file_name, user_key
+from core import media
+from core.storage import user_key
 
 AUDIO_EXTENSIONS = frozenset({".mp3", ".flac", ".wav", ".wave", ".aif", ".aiff", ".m4a", ".mp4", ".ogg", ".opus"})
+# Declared types (normalised by core.media) an upload URL is given for; the bytes are checked anyway.
 AUDIO_CONTENT_TYPES = frozenset(
     {
-        "audio/mpeg",
-        "audio/mp3",
-        "audio/flac",
-        "audio/x-flac",
-        "audio/wav",
-        "audio/x-wav",
-        "audio/wave",
-        "audio/aiff",
-        "audio/x-aiff",
-        "audio/mp4",
-        "audio/x-m4a",
-        "audio/ogg",
-        "audio/opus",
-        # What desktop clients send when they do not know better; the bytes are checked anyway.
-        "application/octet-stream",
+        *media.AUDIO_EXTENSIONS,
+        # What desktop clients send when they do not know better.
+        media.GENERIC_BINARY,
     }
 )
 # Formats played as they are; everything else gets a 320 kbps MP3.
@@ -36,19 +26,21 @@ def is_audio_file_name(file_name: str) -> bool:
     return extension(file_name) in AUDIO_EXTENSIONS
 
 
-def original_key(owner_id, track_id, file_name: str) -> str:
-    return user_key(owner_id, "tracks", str(track_id), "original", safe_file_name(file_name))
+# Keys hold the attempt that made them, so a racing or repeated attempt never overwrites an object a
+# row already points at, and their extension comes from the checked type, never the file name.
 
 
-def mp3_key(owner_id, track_id, file_name: str, attempt: str) -> str:
-    # One key per transcode attempt: the row points at an object only once it is complete.
-    stem = os.path.splitext(safe_file_name(file_name))[0] or "track"
-    return user_key(owner_id, "tracks", str(track_id), "mp3", f"{attempt}-{stem}.mp3")
+def original_key(owner_id, track_id, attempt: str, audio_format: str) -> str:
+    ext = media.extension_for(media.FORMAT_CONTENT_TYPES.get(audio_format, ""))
+    return user_key(owner_id, "tracks", str(track_id), "original", f"{attempt}{ext}")
 
 
-def artwork_key(owner_id, track_id, mime: str) -> str:
-    suffix = ".png" if mime == "image/png" else ".jpg"
-    return user_key(owner_id, "tracks", str(track_id), "artwork", f"cover{suffix}")
+def mp3_key(owner_id, track_id, attempt: str) -> str:
+    return user_key(owner_id, "tracks", str(track_id), "mp3", f"{attempt}.mp3")
+
+
+def artwork_key(owner_id, track_id, attempt: str, content_type: str) -> str:
+    return user_key(owner_id, "tracks", str(track_id), "artwork", f"{attempt}{media.extension_for(content_type)}")
 
 
 def download_name(file_name: str, name: str = "") -> str:

@@ -30,7 +30,10 @@ class Track(models.Model):
     format = models.CharField(max_length=16, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
-    original_key = models.CharField(max_length=500, blank=True)
+    upload_key = models.CharField(
+        max_length=500, blank=True, help_text="The staging key the upload URL writes to; never served."
+    )
+    original_key = models.CharField(max_length=500, blank=True, help_text="The checked original, once accepted.")
     mp3_key = models.CharField(max_length=500, blank=True)
     artwork_key = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)

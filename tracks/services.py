@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import io
 import logging
 import re
 import shutil
@@ -13,14 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core import storage
+from core import media, staging, storage
 from core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
 from core.tasks import delete_objects_after_commit, enqueue_after_commit
 from tracks import files, tags, transcode
@@ -40,7 +38,7 @@ KEPT_STATUSES = (Track.Status.PROCESSING, Track.Status.READY)
 @dataclass(frozen=True)
 class UploadSlot:
     track: Track
-    upload: storage.PresignedUpload
+    upload: storage.PresignedUpload  # writes to track.upload_key
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def check_upload(*, file_name: str, content_type: str, size: int | None) -> None
         raise UnsupportedMediaType(
             f"{file_name!r} is not an audio file name; use one of {', '.join(sorted(files.AUDIO_EXTENSIONS))}."
         )
-    base_type = content_type.split(";")[0].strip().lower()
+    base_type = media.normalize_content_type(content_type)
     if base_type not in files.AUDIO_CONTENT_TYPES:
         raise UnsupportedMediaType(f"{file_name!r}: content type {base_type!r} is not audio.")
     if size is not None and size > max_upload_bytes():
@@ -82,7 +80,6 @@ def _track_for_upload(*, owner, file_name: str) -> Track:
         return existing
     artist, title = tags.split_file_name(file_name)
     track = Track(owner=owner, file_name=file_name, name=title, artist=artist)
-    track.original_key = files.original_key(owner.pk, track.pk, file_name)
     try:
         with transaction.atomic():
             track.save()
@@ -99,9 +96,11 @@ def track_upload_urls_create(*, owner, uploads: list[dict]) -> list[UploadSlot]:
     slots = []
     for upload in uploads:
         track = _track_for_upload(owner=owner, file_name=upload["file_name"])
-        presigned = storage.presigned_upload(
-            track.original_key, upload["content_type"], max_bytes=max_upload_bytes()
+        # A fresh staging key for each URL: bytes PUT to an earlier one can no longer be confirmed.
+        track.upload_key, presigned = staging.staged_upload(
+            user_id=owner.pk, content_type=upload["content_type"], max_bytes=max_upload_bytes()
         )
+        track.save(update_fields=["upload_key", "updated_at"])
         slots.append(UploadSlot(track=track, upload=presigned))
     return slots
 
@@ -117,7 +116,7 @@ def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmRe
         raise NotFound(f"No track of yours has the id {', '.join(unknown)}.")
     for item in confirmations:
         track = tracks[item["track_id"]]
-        if item["key"] != track.original_key:
+        if not track.upload_key or item["key"] != track.upload_key:
             raise ValidationError({"files": [f"{item['key']!r} is not the upload key of track {track.pk}."]})
         if item["file_name"] != track.file_name:
             raise ValidationError({"files": [f"Track {track.pk} was created for {track.file_name!r}."]})
@@ -129,10 +128,8 @@ def track_create_from_file(*, owner, uploaded, name: str = "", artist: str = "")
     check_upload(file_name=uploaded.name, content_type=uploaded.content_type or "", size=uploaded.size)
     with transaction.atomic():
         track = _track_for_upload(owner=owner, file_name=uploaded.name)
-    stored_as = default_storage.save(track.original_key, uploaded)
-    if stored_as != track.original_key:  # the storage renamed it: never point at the wrong object
-        default_storage.delete(stored_as)
-        raise Conflict(f"Could not store {uploaded.name!r} under its key; try again.")
+        track.upload_key = staging.stage_file(user_id=owner.pk, file=uploaded)
+        track.save(update_fields=["upload_key", "updated_at"])
     result = track_process_upload(track_id=track.pk)
     if result.status in (Track.Status.READY, Track.Status.PROCESSING) and (name or artist):
         track_update(track_id=track.pk, **{key: value for key, value in (("name", name), ("artist", artist)) if value})
@@ -144,21 +141,26 @@ def _result(track: Track, error: str = "") -> ConfirmResult:
 
 
 def track_process_upload(*, track_id) -> ConfirmResult:
-    """Check the uploaded object, read its tags and art, and make it ready or queue its MP3."""
+    """Check the uploaded object, read its tags and art, and make it ready or queue its MP3.
+
+    The staged bytes are copied here once; the hash, the tags and the stored original all come
+    from that copy, so a PUT racing the confirm changes nothing that the track describes or serves.
+    """
     track = Track.objects.get(pk=track_id)
     if track.status != Track.Status.AWAITING_UPLOAD:
         return _result(track)  # confirmed before: nothing new to do
-    if not storage.object_exists(track.original_key):
-        return _result(track, "No file has been uploaded to this track's upload URL yet.")
     with tempfile.TemporaryDirectory(prefix="track-") as folder:
         local = Path(folder) / f"original{files.extension(track.file_name)}"
-        size, digest = _download_with_digest(track.original_key, local)
+        try:
+            size, digest = staging.fetch(track.upload_key, local, max_bytes=max_upload_bytes())
+        except staging.NotStaged:
+            return _result(track, "No file has been uploaded to this track's upload URL yet.")
         if size == 0:
             return _track_fail(track_id=track.pk, error="The file is empty.")
         if size > max_upload_bytes():
             return _track_fail(
                 track_id=track.pk,
-                error=f"The file is {size} bytes; the largest accepted is {settings.TRACKS_MAX_UPLOAD_MB} MB.",
+                error=f"The file is larger than the {settings.TRACKS_MAX_UPLOAD_MB} MB accepted.",
             )
         duplicate = _kept_twin(track, digest)
         if duplicate is not None:
@@ -167,8 +169,24 @@ def track_process_upload(*, track_id) -> ConfirmResult:
             info = tags.read_audio_file(local)
         except tags.NotAudio as exc:
             return _track_fail(track_id=track.pk, error=str(exc))
-        artwork_key = _store_cover(track, info.cover)
-    return _track_accept(track_id=track.pk, info=info, size=size, digest=digest, artwork_key=artwork_key)
+        attempt = uuid.uuid4().hex[:12]
+        stored = _StoredCopies(
+            original_key=files.original_key(track.owner_id, track.pk, attempt, info.properties.format),
+            artwork_key=_store_cover(track, info.cover, attempt),
+        )
+        storage.save_file(stored.original_key, local)
+    return _track_accept(track_id=track.pk, info=info, size=size, digest=digest, stored=stored)
+
+
+@dataclass(frozen=True)
+class _StoredCopies:
+    """The checked objects one confirm stored: the row takes them, or they are deleted."""
+
+    original_key: str
+    artwork_key: str
+
+    def keys(self) -> list[str]:
+        return [key for key in (self.original_key, self.artwork_key) if key]
 
 
 def _kept_twin(track: Track, digest: str) -> Track | None:
@@ -177,22 +195,17 @@ def _kept_twin(track: Track, digest: str) -> Track | None:
     return twins.exclude(pk=track.pk).first()
 
 
-def _download_with_digest(key: str, local: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with default_storage.open(key, "rb") as remote, open(local, "wb") as out:
-        while chunk := remote.read(COPY_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return size, digest.hexdigest()
-
-
-def _store_cover(track: Track, cover: tags.CoverArt | None) -> str:
+def _store_cover(track: Track, cover: tags.CoverArt | None, attempt: str) -> str:
+    """Store the embedded cover if it decodes as an image; its type is what the decoder found."""
     if cover is None:
         return ""
-    key = files.artwork_key(track.owner_id, track.pk, cover.mime)
-    default_storage.save(key, ContentFile(cover.data))
+    try:
+        checked = media.check_image(io.BytesIO(cover.data))
+    except media.MediaRejected:
+        logger.info("track %s: the embedded cover is not an image we accept; no artwork", track.pk)
+        return ""
+    key = files.artwork_key(track.owner_id, track.pk, attempt, checked.content_type)
+    storage.save_bytes(key, cover.data)
     return key
 
 
@@ -207,13 +220,13 @@ def _track_fail(*, track_id, error: str) -> ConfirmResult:
 
 
 @transaction.atomic
-def _track_discard_duplicate(*, track_id, duplicate: Track, artwork_key: str = "") -> ConfirmResult:
+def _track_discard_duplicate(*, track_id, duplicate: Track, stored: _StoredCopies | None = None) -> ConfirmResult:
     track = Track.objects.select_for_update().get(pk=track_id)
     result = ConfirmResult(
         track_id=track.pk, file_name=track.file_name, status="duplicate", duplicate_of=duplicate.pk,
         error=f"These bytes are already in your library as {duplicate.file_name!r}.",
     )
-    delete_objects_after_commit([key for key in (track.original_key, artwork_key) if key])
+    delete_objects_after_commit([track.upload_key, *(stored.keys() if stored else [])])
     track.delete()
     logger.info("track %s discarded: same bytes as track %s", track_id, duplicate.pk)
     return result
@@ -232,24 +245,29 @@ def _year(date: str) -> int | None:
     return int(match.group()) if match and 1000 <= int(match.group()) <= 2999 else None
 
 
-def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, artwork_key: str) -> ConfirmResult:
+def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies) -> ConfirmResult:
     try:
-        return _track_accept_once(track_id=track_id, info=info, size=size, digest=digest, artwork_key=artwork_key)
+        return _track_accept_once(track_id=track_id, info=info, size=size, digest=digest, stored=stored)
     except IntegrityError:
         # Same bytes accepted by a concurrent confirm since this one looked: that one keeps them.
         track = Track.objects.get(pk=track_id)
         duplicate = _kept_twin(track, digest)
         if duplicate is None:
+            storage.delete_objects(stored.keys())  # no row will ever point at them
             raise
-        return _track_discard_duplicate(track_id=track_id, duplicate=duplicate, artwork_key=artwork_key)
+        return _track_discard_duplicate(track_id=track_id, duplicate=duplicate, stored=stored)
 
 
 @transaction.atomic
-def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, artwork_key: str) -> ConfirmResult:
+def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies) -> ConfirmResult:
     from tracks.tasks import track_transcode
 
-    track = Track.objects.select_for_update().get(pk=track_id)
-    if track.status != Track.Status.AWAITING_UPLOAD:
+    track = Track.objects.select_for_update().filter(pk=track_id).first()
+    if track is None or track.status != Track.Status.AWAITING_UPLOAD:
+        # Deleted, or confirmed by a concurrent request meanwhile: that one's copies are the track's.
+        delete_objects_after_commit(stored.keys())
+        if track is None:
+            raise Track.DoesNotExist(f"track {track_id} was deleted while it was confirmed")
         return _result(track)
     found, props = info.tags, info.properties
     text = _fitted(Track, {
@@ -261,13 +279,15 @@ def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest:
     track.year, track.bpm = _year(found.date), found.bpm
     track.duration_seconds, track.bitrate = props.duration_seconds, props.bitrate_kbps
     track.sample_rate, track.channels, track.format = props.sample_rate, props.channels, props.format
-    track.size, track.sha256, track.artwork_key, track.error = size, digest, artwork_key, ""
+    track.size, track.sha256, track.error = size, digest, ""
+    track.original_key, track.artwork_key = stored.original_key, stored.artwork_key
     playable = props.format in files.PLAYABLE_FORMATS
     if playable:
         track.status, track.mp3_key = Track.Status.READY, track.original_key
     else:
         track.status, track.processing_since = Track.Status.PROCESSING, timezone.now()
     track.save()  # IntegrityError when a concurrent confirm has just kept the same bytes
+    delete_objects_after_commit([track.upload_key])
     TrackDetails.objects.update_or_create(track=track, defaults=_details_fields(found))
     if playable:
         _announce_ready_after_commit(track.pk)
@@ -317,7 +337,7 @@ def track_item_create(*, owner, name: str, artist: str = "") -> Track:
 def track_delete(*, track_id) -> None:
     """Remove the track and, once that is committed, every object it owns."""
     track = Track.objects.select_for_update().get(pk=track_id)
-    keys = [track.original_key, track.mp3_key, track.artwork_key]
+    keys = [track.upload_key, track.original_key, track.mp3_key, track.artwork_key]
     track.delete()
     delete_objects_after_commit(keys)
     logger.info("track %s deleted", track_id)
@@ -348,9 +368,8 @@ def track_transcode(*, track_id) -> None:
         except transcode.TranscodeError as exc:
             track_transcode_fail(track_id=track.pk, error=str(exc))
             return
-        key = files.mp3_key(track.owner_id, track.pk, track.file_name, attempt)
-        with open(target, "rb") as mp3:
-            default_storage.save(key, File(mp3))
+        key = files.mp3_key(track.owner_id, track.pk, attempt)
+        storage.save_file(key, target)
     _track_transcoded(track_id=track.pk, key=key)
 
 
@@ -359,7 +378,7 @@ def _cover_of(track: Track) -> tags.CoverArt | None:
         return None
     with default_storage.open(track.artwork_key, "rb") as handle:
         data = handle.read()
-    return tags.CoverArt(data=data, mime="image/png" if track.artwork_key.endswith(".png") else "image/jpeg")
+    return tags.CoverArt(data=data, mime=media.served_type(track.artwork_key).content_type)
 
 
 @transaction.atomic

@@ -27,6 +27,8 @@ from mutagen.flac import Picture
 from mutagen.id3 import APIC, COMM, ID3, TXXX, UFID, Encoding, Frame, Frames, ID3TimeStamp, PictureType
 from mutagen.mp4 import MP4Cover, MP4Tags
 
+from core import media
+
 
 class NotAudio(Exception):
     """The file is not audio mutagen can read; the message says why, for the user."""
@@ -90,16 +92,8 @@ MAX_SAMPLE_RATE = 50_000_000
 MAX_CHANNELS = 64
 MAX_BITRATE_KBPS = 1_000_000
 
-# mutagen's class name -> the short name we store; anything else falls back to the lower-cased class name.
-_FORMAT_NAMES = {
-    "MP3": "mp3",
-    "FLAC": "flac",
-    "WAVE": "wav",
-    "AIFF": "aiff",
-    "OggVorbis": "ogg",
-    "OggOpus": "opus",
-    "MP4": "m4a",
-}
+# mutagen's class name -> the short name we store (core.media's table); others: the lower-cased class name.
+_FORMAT_NAMES = {class_name: format_name for class_name, (format_name, _) in media.AUDIO_FORMATS.items()}
 
 
 def read_audio_file(path: str | os.PathLike[str]) -> AudioFileInfo:

@@ -1,5 +1,3 @@
-import os
-
 from rest_framework import serializers
 
 from chants.models import AssetKind, AssetUpload, Song
@@ -60,12 +58,8 @@ class SongListSerializer(serializers.Serializer):
 
 
 def _download_url(key: str) -> str | None:
-    if not key:
-        return None
-    base = os.path.basename(key)
-    # Keys are "<hex>-<file name>": offer the file under the name it was uploaded with.
-    file_name = base.split("-", 1)[1] if "-" in base else base
-    return storage.shared_download_url(key, filename=file_name)
+    # Audio and artwork are served inline (players and <img> use them); the type comes from the key.
+    return storage.shared_download_url(key) if key else None
 
 
 class SongDetailSerializer(SongListSerializer):

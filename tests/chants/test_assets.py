@@ -58,7 +58,9 @@ def test_start_returns_everything_a_client_needs(client_a, song, local_storage):
     assert response.data["expires_in"] == 900
     assert response.data["status"] == "awaiting_upload"
     assert response.data["upload_url"].startswith("http://testserver/api/storage/")
-    assert ".." not in response.data["key"] and response.data["key"].endswith("-passwd.mp3")
+    assert response.data["file_name"] == "../../../etc/passwd.mp3"  # kept as data only
+    assert response.data["key"] == ""  # no final key until the file is checked
+    assert AssetUpload.objects.get().upload_key.startswith(f"staging/{song.created_by_id}/")
 
 
 @pytest.mark.parametrize(
@@ -173,7 +175,7 @@ def test_deleting_a_song_deletes_every_object_it_owns(storage_mode, client_a, so
     artwork = upload_asset(client_a, song, image_bytes("png"), kind="artwork", file_name="c.png", content_type="image/png")
     pending = start_upload(client_a, song).data
     put_bytes(client_a, pending["upload_url"], b"never completed", pending["headers"])
-    keys = [audio.key, artwork.key, pending["key"]]
+    keys = [audio.key, artwork.key, AssetUpload.objects.get(pk=pending["id"]).upload_key]
     assert all(storage.object_exists(key) for key in keys)
 
     assert client_a.delete(f"{SONGS}{song.pk}/").status_code == 204

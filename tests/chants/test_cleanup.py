@@ -21,7 +21,7 @@ def _upload(song, *, status, age: timedelta) -> AssetUpload:
         kind="audio",
         file_name="a.mp3",
         content_type="audio/mpeg",
-        key=storage.unique_user_key(song.created_by_id, "chants", str(song.pk), "audio", file_name="a.mp3"),
+        upload_key=storage.new_staging_key(song.created_by_id),
         status=status,
         created_by=song.created_by,
     )
@@ -32,7 +32,7 @@ def _upload(song, *, status, age: timedelta) -> AssetUpload:
 def test_unfinished_uploads_expire_and_their_objects_go(django_capture_on_commit_callbacks):
     song = SongFactory()
     abandoned = _upload(song, status="awaiting_upload", age=timedelta(days=2))
-    default_storage.save(abandoned.key, ContentFile(b"half a file"))
+    default_storage.save(abandoned.upload_key, ContentFile(b"half a file"))
     stuck = _upload(song, status="processing", age=timedelta(hours=3))
     recent = _upload(song, status="awaiting_upload", age=timedelta(hours=1))
     done = _upload(song, status="ready", age=timedelta(days=30))
@@ -47,7 +47,7 @@ def test_unfinished_uploads_expire_and_their_objects_go(django_capture_on_commit
     assert statuses[stuck.pk].error == "Processing did not finish in time."
     assert statuses[recent.pk].status == "awaiting_upload"
     assert statuses[done.pk].status == "ready"
-    assert not storage.object_exists(abandoned.key)
+    assert not storage.object_exists(abandoned.upload_key)
 
 
 def test_processing_time_counts_from_when_the_check_was_queued(django_capture_on_commit_callbacks):

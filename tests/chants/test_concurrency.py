@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from chants import services
+from chants import assets, services
 from chants.models import AssetUpload, Song
 from tests.factories import SongFactory
 from tests.helpers.locks import wait_for_a_blocked_lock
@@ -19,9 +19,10 @@ def test_a_promote_waiting_for_a_song_delete_ends_quietly(monkeypatch):
     song = SongFactory()
     upload = AssetUpload.objects.create(
         song=song, kind="artwork", file_name="cover.png", content_type="image/png",
-        key=f"users/{song.created_by_id}/chants/{song.pk}/artwork/cover.png", created_by=song.created_by,
+        upload_key=f"staging/{song.created_by_id}/0123abcd", created_by=song.created_by,
         status=AssetUpload.Status.PROCESSING,
     )
+    checked_key = f"users/{song.created_by_id}/chants/{song.pk}/artwork/0123abcd.png"
     asset_keys = services.song_asset_keys
     song_locked = threading.Event()
     errors = []
@@ -47,7 +48,8 @@ def test_a_promote_waiting_for_a_song_delete_ends_quietly(monkeypatch):
     def promote() -> None:
         try:
             assert song_locked.wait(timeout=30)
-            services._asset_upload_promote(upload_id=upload.pk, size=10, duration=None)
+            checked = assets.CheckedAsset(content_type="image/png", duration_seconds=None)
+            services._asset_upload_promote(upload_id=upload.pk, key=checked_key, size=10, checked=checked)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

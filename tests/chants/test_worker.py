@@ -45,7 +45,7 @@ def test_worker_processes_an_upload_enqueued_by_the_api(celery_worker, s3_storag
     song = Song.objects.get(pk=song.pk)
     assert (upload.status, upload.error) == ("ready", "")
     assert upload.size == len(tone_bytes("flac"))
-    assert song.audio.name == start["key"]
+    assert song.audio.name == upload.key and upload.key.endswith(".flac")
     assert song.duration_seconds == pytest.approx(2.0, abs=0.05)
     assert f"task chants.tasks.asset_upload_process started" in celery_worker.log_text()
     assert f"object={start['id']}" in celery_worker.log_text()

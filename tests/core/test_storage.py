@@ -18,7 +18,7 @@ def public_base_url(settings, live_server):
 
 
 def test_presigned_upload_then_download_round_trip(storage_mode, public_base_url, user):
-    key = storage.user_key(user.pk, "tests", "round-trip.mp3")
+    key = storage.new_staging_key(user.pk)
     upload = storage.presigned_upload(key, "audio/mpeg")
 
     put = requests.put(upload.url, data=AUDIO_BYTES, headers=upload.headers, timeout=30)
@@ -59,7 +59,7 @@ class TestLocalSignedUrls:
         pass
 
     def test_upload_url_refuses_a_body_over_its_limit_and_stores_nothing(self, client, user):
-        key = storage.user_key(user.pk, "small.bin")
+        key = storage.new_staging_key(user.pk)
         upload = storage.presigned_upload(key, "application/octet-stream", max_bytes=10)
 
         response = client.put(_path(upload.url), data=b"x" * 11, content_type="application/octet-stream")
@@ -69,7 +69,7 @@ class TestLocalSignedUrls:
         assert not storage.object_exists(key)
 
     def test_expired_url_is_refused(self, client, user):
-        key = storage.user_key(user.pk, "late.bin")
+        key = storage.new_staging_key(user.pk)
         with time_machine.travel("2026-01-01 12:00:00Z", tick=False):
             upload = storage.presigned_upload(key, "application/octet-stream", expires=60)
         with time_machine.travel("2026-01-01 12:01:01Z", tick=False):
@@ -80,7 +80,7 @@ class TestLocalSignedUrls:
         assert not storage.object_exists(key)
 
     def test_tampered_token_is_refused(self, client, user):
-        upload = storage.presigned_upload(storage.user_key(user.pk, "a.bin"), "application/octet-stream")
+        upload = storage.presigned_upload(storage.new_staging_key(user.pk), "application/octet-stream")
         path = _path(upload.url)
         tampered = path[:-6] + ("A" if path[-6] != "A" else "B") + path[-5:]
 
@@ -100,7 +100,7 @@ class TestLocalSignedUrls:
         assert default_storage.open(key).read() == b"original"
 
     def test_upload_with_another_content_type_is_refused(self, client, user):
-        upload = storage.presigned_upload(storage.user_key(user.pk, "a.mp3"), "audio/mpeg")
+        upload = storage.presigned_upload(storage.new_staging_key(user.pk), "audio/mpeg")
 
         response = client.put(_path(upload.url), data=b"x", content_type="text/html")
 
@@ -137,18 +137,24 @@ def test_file_names_are_reduced_to_a_safe_last_component(given, expected):
     assert storage.safe_file_name(given) == expected
 
 
-def test_keys_are_namespaced_per_user(user):
-    key = storage.unique_user_key(user.pk, "chants", "song", file_name="../../x.mp3")
+def test_keys_are_namespaced_per_user_and_take_no_part_of_a_file_name(user):
+    key = storage.new_object_key(user.pk, "chants", "song", extension=".mp3")
+    staged = storage.new_staging_key(user.pk)
 
-    assert key.startswith(f"users/{user.pk}/chants/song/")
-    assert key.endswith("-x.mp3")
-    assert ".." not in key
+    assert key.startswith(f"users/{user.pk}/chants/song/") and key.endswith(".mp3")
+    assert staged.startswith(f"staging/{user.pk}/")
+    assert storage.new_object_key(user.pk, extension="") != storage.new_object_key(user.pk, extension="")
+
+
+def test_upload_urls_are_only_signed_for_staging_keys(user):
+    with pytest.raises(ValueError, match="staging"):
+        storage.presigned_upload(storage.user_key(user.pk, "tracks", "final.mp3"), "audio/mpeg")
 
 
 @pytest.mark.services
 def test_presigned_urls_can_name_a_public_endpoint(s3_storage, settings, user):
     settings.AWS_S3_PUBLIC_ENDPOINT_URL = "http://files.example.com:9000"
-    key = storage.user_key(user.pk, "public.bin")
+    key = storage.new_staging_key(user.pk)
 
     upload = storage.presigned_upload(key, "application/octet-stream")
     download = storage.presigned_download(key)
@@ -156,3 +162,107 @@ def test_presigned_urls_can_name_a_public_endpoint(s3_storage, settings, user):
     assert upload.url.startswith("http://files.example.com:9000/")
     assert download.startswith("http://files.example.com:9000/")
     assert "X-Amz-Signature=" in download
+
+
+class TestServedObjects:
+    """What a browser gets for an object: the project's type, nosniff, attachment unless audio or image."""
+
+    @pytest.mark.parametrize(
+        ("key", "content_type", "disposition"),
+        [
+            ("users/u/a.mp3", "audio/mpeg", "inline"),
+            ("users/u/a.flac", "audio/flac", "inline"),
+            ("users/u/a.png", "image/png", "inline"),
+            ("users/u/a.jpg", "image/jpeg", "inline"),
+            ("users/u/evil.html", "application/octet-stream", 'attachment; filename="evil.html"'),
+            ("users/u/evil.svg", "application/octet-stream", 'attachment; filename="evil.svg"'),
+            ("users/u/export.zip", "application/zip", 'attachment; filename="export.zip"'),
+            ("staging/u/0123abcd", "application/octet-stream", 'attachment; filename="0123abcd"'),
+        ],
+    )
+    def test_type_and_disposition_come_from_the_key(self, storage_mode, public_base_url, user, key, content_type, disposition):
+        key = key.replace("users/u/", f"users/{user.pk}/").replace("staging/u/", f"staging/{user.pk}/")
+        default_storage.save(key, _content(b"<html><script>alert(1)</script></html>"))
+
+        response = requests.get(storage.presigned_download(key), timeout=30)
+
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == content_type
+        assert response.headers["Content-Disposition"].startswith(disposition)
+        if storage_mode == "local":  # on S3 these come from the proxy in front of the bucket (README)
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+    def test_a_file_name_makes_audio_a_download(self, storage_mode, public_base_url, user):
+        key = storage.new_object_key(user.pk, "tests", extension=".mp3")
+        default_storage.save(key, _content(b"ID3 bytes"))
+
+        response = requests.get(storage.presigned_download(key, filename="Artist - Title.mp3"), timeout=30)
+
+        assert response.headers["Content-Type"] == "audio/mpeg"
+        assert response.headers["Content-Disposition"].startswith('attachment; filename="Artist - Title.mp3"')
+
+
+class TestLocalUploadsNeedALength:
+    @pytest.fixture(autouse=True)
+    def _local(self, local_storage):
+        pass
+
+    def test_a_chunked_put_is_refused_with_411_and_stores_nothing(self, public_base_url, user):
+        key = storage.new_staging_key(user.pk)
+        upload = storage.presigned_upload(key, "audio/mpeg")
+
+        def chunks():  # requests sends a generator with Transfer-Encoding: chunked, no Content-Length
+            yield b"ID3" + b"\0" * 1000
+            yield b"more bytes"
+
+        response = requests.put(upload.url, data=chunks(), headers=upload.headers, timeout=30)
+
+        assert response.status_code == 411
+        assert "Content-Length" in response.json()["detail"]
+        assert not storage.object_exists(key)
+
+    def test_a_put_to_a_final_key_is_refused_even_with_a_valid_signature(self, client, user):
+        from core.storage import _local_url
+
+        key = storage.user_key(user.pk, "tracks", "final.mp3")
+        default_storage.save(key, _content(b"checked bytes"))
+        forged = _local_url({"k": key, "m": "PUT", "ct": "audio/mpeg"}, 60)
+
+        response = client.put(_path(forged), data=b"<html>", content_type="audio/mpeg")
+
+        assert response.status_code == 403
+        assert default_storage.open(key).read() == b"checked bytes"
+
+
+class TestStagingSweep:
+    def test_only_keys_whose_url_expired_past_the_retention_are_swept(self, storage_mode, user, settings):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from core import staging
+        from core.models import StagedObject
+
+        old_key, old_upload = staging.staged_upload(user_id=user.pk, content_type="audio/mpeg")
+        default_storage.save(old_key, _content(b"abandoned"))
+        later = timezone.now() + timedelta(seconds=old_upload.expires_in, hours=settings.STORAGE_STAGING_RETENTION_HOURS, minutes=1)
+        with time_machine.travel(later - timedelta(minutes=5), tick=False):
+            fresh_key, _ = staging.staged_upload(user_id=user.pk, content_type="audio/mpeg")
+        default_storage.save(fresh_key, _content(b"just uploaded"))
+
+        just_before = staging.staged_objects_sweep(now=later - timedelta(minutes=2))
+        swept = staging.staged_objects_sweep(now=later)
+
+        assert (just_before, swept) == (0, 1)
+        assert not storage.object_exists(old_key)
+        assert storage.object_exists(fresh_key)
+        assert list(StagedObject.objects.values_list("key", flat=True)) == [fresh_key]
+
+    def test_the_sweep_is_scheduled_hourly_in_beat(self, db):
+        from django_celery_beat.models import PeriodicTask
+
+        task = PeriodicTask.objects.get(task="core.tasks.staged_objects_sweep")
+
+        assert task.enabled
+        assert (task.interval.every, task.interval.period) == (1, "hours")

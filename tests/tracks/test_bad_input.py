@@ -40,7 +40,9 @@ def test_unreadable_files_fail_with_a_message(storage_mode, client_a, bystander,
     assert result["status"] == "failed"
     assert message in result["error"]
     track = Track.objects.get(pk=result["track_id"])
-    assert storage.object_exists(track.original_key)  # nothing the user sent is thrown away
+    # What the user sent stays in staging (never served) until the staging sweep, for support to look at.
+    assert storage.object_exists(track.upload_key)
+    assert track.original_key == ""
     assert_untouched(bystander)
 
 
