@@ -1,21 +1,6 @@
 from django.db import migrations
 
-TASK = "chants.tasks.asset_uploads_expire"
-NAME = "chants: expire unfinished song asset uploads"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
-    PeriodicTask.objects.get_or_create(
-        name=NAME,
-        defaults={"task": TASK, "interval": every_hour, "description": "Uploads never finished fail after a day."},
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from core.schedules import interval_schedule
 
 
 class Migration(migrations.Migration):
@@ -24,4 +9,12 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [
+        interval_schedule(
+            name="chants: expire unfinished song asset uploads",
+            task="chants.tasks.asset_uploads_expire",
+            every=1,
+            period="hours",
+            description="Uploads never finished fail after a day.",
+        )
+    ]

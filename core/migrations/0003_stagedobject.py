@@ -1,26 +1,6 @@
 from django.db import migrations, models
 
-TASK = "core.tasks.staged_objects_sweep"
-NAME = "core: sweep expired staged uploads"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
-    PeriodicTask.objects.get_or_create(
-        name=NAME,
-        defaults={
-            "task": TASK,
-            "interval": every_hour,
-            "description": "Deletes bytes PUT to upload URLs that were never completed, or came after completion "
-            "or deletion, once the URL has expired and the retention has passed.",
-        },
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from core.schedules import interval_schedule
 
 
 class Migration(migrations.Migration):
@@ -44,5 +24,12 @@ class Migration(migrations.Migration):
                 ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
-        migrations.RunPython(create_schedule, remove_schedule),
+        interval_schedule(
+            name="core: sweep expired staged uploads",
+            task="core.tasks.staged_objects_sweep",
+            every=1,
+            period="hours",
+            description="Deletes bytes PUT to upload URLs that were never completed, or came after completion "
+            "or deletion, once the URL has expired and the retention has passed.",
+        ),
     ]

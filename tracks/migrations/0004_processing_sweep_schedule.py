@@ -1,24 +1,6 @@
 from django.db import migrations
 
-TASK = "tracks.tasks.tracks_processing_sweep"
-NAME = "tracks: queue lost transcodes again"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
-    PeriodicTask.objects.get_or_create(
-        name=NAME,
-        defaults={
-            "task": TASK, "interval": every_hour,
-            "description": "Tracks processing for over an hour get their transcode queued again; after a day they fail.",
-        },
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+from core.schedules import interval_schedule
 
 
 class Migration(migrations.Migration):
@@ -27,4 +9,12 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [
+        interval_schedule(
+            name="tracks: queue lost transcodes again",
+            task="tracks.tasks.tracks_processing_sweep",
+            every=1,
+            period="hours",
+            description="Tracks processing for over an hour get their transcode queued again; after a day they fail.",
+        )
+    ]
