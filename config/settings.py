@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # Third party
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -217,6 +218,9 @@ REST_FRAMEWORK = {
         "core.throttling.AnonRateThrottle",
         "core.throttling.UserRateThrottle",
     ],
+    # Proxies in front of the app that each append the address they saw to X-Forwarded-For. With 0
+    # the header is ignored: a client can write anything in it, so it cannot name who is calling.
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.JSONFirstNegotiation",
@@ -224,15 +228,29 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": "output_format",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Read by core.throttling for every request, like the rates below (tests change it).
+TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 # "off" disables a throttle; otherwise DRF's "<count>/<second|minute|hour|day>".
 THROTTLE_ANON_RATE = env_str("THROTTLE_ANON_RATE", "120/min")
 THROTTLE_USER_RATE = env_str("THROTTLE_USER_RATE", "1200/min")
+# Stricter limits of the token endpoints, per client address (IPv6: per /64). Login has a second
+# one per account (the case-folded username), which wrong old passwords at /api/auth/password/ share.
+THROTTLE_LOGIN_RATE = env_str("THROTTLE_LOGIN_RATE", "10/min")
+THROTTLE_LOGIN_USERNAME_RATE = env_str("THROTTLE_LOGIN_USERNAME_RATE", "5/min")
+THROTTLE_REGISTER_RATE = env_str("THROTTLE_REGISTER_RATE", "10/hour")
+THROTTLE_REFRESH_RATE = env_str("THROTTLE_REFRESH_RATE", "30/min")
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 14)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": True,
+    # A refresh token works once: each refresh answers a new pair and blacklists the token it was given.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a digest of the password hash, checked on every request: whatever changes the
+    # password (the API, the admin, changepassword) refuses every token issued before.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {

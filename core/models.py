@@ -1,21 +1,82 @@
+import unicodedata
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Upper
+from django.utils.translation import gettext_lazy as _
+
+USERNAME_MAX_LENGTH = 150
+USERNAME_TAKEN = "This username is taken."
+
+
+def fold_username(username: str) -> str:
+    """The form two usernames share when people read them as one name: "Émile", "ÉMILE", "émile"."""
+    # NFKC first ("ﬀ" is "ff"), then case folding ("ß" is "ss"), then NFKC again, as folding can
+    # decompose a letter ("ǰ" folds to "j" and a combining caron).
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+
+
+def validate_folded_username_length(username: str) -> None:
+    """Refuse a name whose folded form outgrows its column ("ß" folds to two letters, "ﷺ" to 18)."""
+    if len(fold_username(username)) > USERNAME_MAX_LENGTH:
+        raise ValidationError(
+            f"Ensure this username has at most {USERNAME_MAX_LENGTH} characters once its case is folded.",
+            code="max_length",
+        )
 
 
 class User(AbstractUser):
     """An account shared by every product; UUID ids so they can appear in URLs and keys."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # AbstractUser's field, plus the check that the folded form fits username_folded.
+    username = models.CharField(
+        _("username"),
+        max_length=USERNAME_MAX_LENGTH,
+        unique=True,
+        help_text=_("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."),
+        validators=[UnicodeUsernameValidator(), validate_folded_username_length],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
+    # "Émile" and "ÉMILE" are one name to people: one account per folded name, held by the database the
+    # same way on SQLite and PostgreSQL (SQLite's UPPER() folds ASCII only, as PostgreSQL's does under
+    # the C collation, so a unique UPPER(username) let both in).
+    # NULL only for a name that already clashed when migration 0004 added the column (see save()).
+    username_folded = models.CharField(max_length=USERNAME_MAX_LENGTH, unique=True, null=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
-        constraints = [
-            # "Bob" and "bob" are one name to people: registering both at once must not give two accounts.
-            models.UniqueConstraint(Upper("username"), name="user_username_unique_any_case"),
-        ]
+
+    def clean(self):
+        super().clean()
+        # The admin's forms validate here; without it, a clash would reach the database as a 500.
+        if self.username and self._folded_name_held_elsewhere(fold_username(self.username)):
+            raise ValidationError({"username": USERNAME_TAKEN})
+
+    def save(self, *args, **kwargs):
+        # Every way an account is written passes here (create_user, createsuperuser, the admin, a rename
+        # in code), so the folded name cannot be forgotten by one of them.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "username" in update_fields:
+            self.username_folded = self._folded_name_to_store()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "username_folded"}
+        super().save(*args, **kwargs)
+
+    def _folded_name_to_store(self) -> str | None:
+        folded = fold_username(self.username)
+        if self.username_folded is None and not self._state.adding:
+            # The name clashed with an older account's when migration 0004 filled the column. The account
+            # keeps working and saving; it takes its folded name once that is free (renamed, or the other
+            # account deleted). The admin refuses any edit of it until it is renamed (clean()).
+            if len(folded) > USERNAME_MAX_LENGTH or self._folded_name_held_elsewhere(folded):
+                return None
+        return folded
+
+    def _folded_name_held_elsewhere(self, folded: str) -> bool:
+        return type(self)._default_manager.filter(username_folded=folded).exclude(pk=self.pk).exists()
 
 
 class StagedObject(models.Model):

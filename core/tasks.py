@@ -34,6 +34,14 @@ def staged_objects_sweep() -> None:
     staging.staged_objects_sweep()
 
 
+@shared_task(soft_time_limit=600, time_limit=660)
+def expired_tokens_flush() -> None:
+    """Periodic: refresh tokens past their expiry leave the outstanding-token and blacklist tables."""
+    from django.core.management import call_command
+
+    call_command("flushexpiredtokens")
+
+
 def enqueue_after_commit(task, *args) -> None:
     """Send `task(*args)` once the current transaction commits.
 

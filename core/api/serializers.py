@@ -3,7 +3,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from core.services import USERNAME_TAKEN
+from core import services
+from core.models import USERNAME_TAKEN, validate_folded_username_length
 
 User = get_user_model()
 
@@ -12,13 +13,14 @@ class RegisterInputSerializer(serializers.Serializer):
     username = serializers.RegexField(
         r"^[\w.@+-]+\Z",
         max_length=150,
+        validators=[validate_folded_username_length],
         error_messages={"invalid": "Use letters, digits and @/./+/-/_ only."},
     )
     email = serializers.EmailField(required=False, allow_blank=True)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
 
     def validate_username(self, value: str) -> str:
-        if User.objects.filter(username__iexact=value).exists():
+        if services.username_is_taken(username=value):
             raise serializers.ValidationError(USERNAME_TAKEN)
         return value
 
@@ -42,6 +44,33 @@ class RegisterOutputSerializer(serializers.Serializer):
     user = UserSerializer()
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RefreshTokenInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class TokenErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What is wrong with the token or the credentials.")
+    code = serializers.CharField(required=False)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    # Whitespace is trimmed as at registration and login, so the same typing logs in.
+    old_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    new_password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+    def validate_new_password(self, value: str) -> str:
+        try:
+            validate_password(value, user=self.context["request"].user)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
 
 
 class HealthCheckSerializer(serializers.Serializer):

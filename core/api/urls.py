@@ -1,12 +1,13 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core.api import views
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
-    path("auth/token/", TokenObtainPairView.as_view(), name="auth-token"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/token/", views.LoginView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/password/", views.PasswordChangeView.as_view(), name="auth-password"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("health/", views.HealthView.as_view(), name="health"),
 ]

@@ -7,6 +7,13 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
+@pytest.fixture(autouse=True)
+def _token_endpoint_limits_off(settings):
+    """Off, as in the test settings; tests/core/test_throttling.py turns them on one at a time."""
+    settings.THROTTLE_LOGIN_RATE = settings.THROTTLE_LOGIN_USERNAME_RATE = "off"
+    settings.THROTTLE_REGISTER_RATE = settings.THROTTLE_REFRESH_RATE = "off"
+
+
 def test_register_creates_account_and_returns_working_tokens(api_client):
     response = api_client.post(
         "/api/auth/register/",
@@ -101,3 +108,91 @@ def test_session_login_works_for_the_browsable_api(client, user):
     assert response.status_code == 200
     assert user.username in response.content.decode()
     assert client.get("/api-auth/login/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("existing", "candidate"),
+    [
+        ("émile", "ÉMILE"),
+        ("Ærøskøbing", "æRØSKØBING"),
+        ("straße", "STRASSE"),
+        # NFKC: the ligature "ﬀ" is the two letters "ff".
+        ("ffion", "ﬀion"),
+    ],
+)
+def test_register_refuses_a_taken_unicode_username_whatever_its_case(api_client, existing, candidate):
+    User.objects.create_user(username=existing, password=DEFAULT_PASSWORD)
+
+    response = api_client.post("/api/auth/register/", {"username": candidate, "password": "a long enough passphrase"})
+
+    assert response.status_code == 400
+    assert response.data["username"] == ["This username is taken."]
+    assert User.objects.count() == 1
+
+
+def test_two_registrations_of_one_unicode_name_at_once_give_one_account_and_a_400(api_client, monkeypatch):
+    from core.api.serializers import RegisterInputSerializer
+
+    first = api_client.post("/api/auth/register/", {"username": "émile", "password": "a long enough passphrase"})
+    monkeypatch.setattr(RegisterInputSerializer, "validate_username", lambda self, value: value)
+
+    second = api_client.post("/api/auth/register/", {"username": "ÉMILE", "password": "another long passphrase"})
+
+    assert first.status_code == 201
+    assert second.status_code == 400
+    assert second.data["username"] == ["This username is taken."]
+    assert list(User.objects.values_list("username", flat=True)) == ["émile"]
+
+
+def test_a_username_that_grows_too_long_once_folded_is_refused_not_a_500(api_client):
+    # "ß" folds to "ss": 150 characters typed, 300 once folded.
+    response = api_client.post("/api/auth/register/", {"username": "ß" * 150, "password": "a long enough passphrase"})
+
+    assert response.status_code == 400
+    assert "username" in response.data
+    assert not User.objects.exists()
+
+
+def test_superusers_from_createsuperuser_hold_their_name_in_every_case(api_client):
+    from django.core.management import call_command
+
+    call_command("createsuperuser", username="Émile", email="emile@example.com", interactive=False, verbosity=0)
+
+    response = api_client.post("/api/auth/register/", {"username": "éMILE", "password": "a long enough passphrase"})
+
+    assert response.status_code == 400
+    assert response.data["username"] == ["This username is taken."]
+
+
+def test_a_renamed_user_holds_the_new_name_and_frees_the_old_one(api_client, user):
+    old_name = user.username
+    user.username = "Ödön"
+    user.save()
+
+    taken = api_client.post("/api/auth/register/", {"username": "öDÖN", "password": "a long enough passphrase"})
+    freed = api_client.post("/api/auth/register/", {"username": old_name.upper(), "password": "a long passphrase!"})
+
+    assert taken.status_code == 400
+    assert freed.status_code == 201
+
+
+def test_a_deleted_users_refresh_token_gets_401(api_client, user):
+    refresh = api_client.post("/api/auth/token/", {"username": user.username, "password": DEFAULT_PASSWORD}).data[
+        "refresh"
+    ]
+    user.delete()
+
+    response = api_client.post("/api/auth/token/refresh/", {"refresh": refresh})
+
+    assert response.status_code == 401
+    assert response.data["detail"]
+
+
+def test_an_inactive_users_refresh_token_gets_401(api_client, user):
+    refresh = api_client.post("/api/auth/token/", {"username": user.username, "password": DEFAULT_PASSWORD}).data[
+        "refresh"
+    ]
+    user.is_active = False
+    user.save()
+
+    assert api_client.post("/api/auth/token/refresh/", {"refresh": refresh}).status_code == 401
