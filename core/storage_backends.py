@@ -1,4 +1,5 @@
 from django.core.files.storage import FileSystemStorage
+from storages.backends.s3 import S3Storage
 
 from core.storage import presigned_download
 
@@ -12,3 +13,14 @@ class SignedFileSystemStorage(FileSystemStorage):
 
     def url(self, name):
         return presigned_download(name)
+
+
+class SignedS3Storage(S3Storage):
+    """S3 whose url() is core.storage's presigned GET, with the project's type and disposition.
+
+    django-storages' own url() signs a plain GET, which the bucket answers with whatever type
+    the object was stored with; the admin's links must be served like every other download.
+    """
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        return presigned_download(name, expires=expire)

@@ -193,6 +193,17 @@ class TestServedObjects:
             assert response.headers["X-Content-Type-Options"] == "nosniff"
             assert response.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
 
+    def test_file_field_urls_are_served_the_same_way(self, storage_mode, public_base_url, user):
+        # FileField.url (the admin's "Currently:" links) goes through the storage's url().
+        key = f"users/{user.pk}/chants/old-0123abcd-evil.html"
+        default_storage.save(key, _content(b"<html><script>alert(1)</script></html>"))
+
+        response = requests.get(default_storage.url(key), timeout=30)
+
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "application/octet-stream"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+
     def test_a_file_name_makes_audio_a_download(self, storage_mode, public_base_url, user):
         key = storage.new_object_key(user.pk, "tests", extension=".mp3")
         default_storage.save(key, _content(b"ID3 bytes"))
