@@ -1,4 +1,12 @@
-"""The LOGGING dict: console always, a rotated file when LOG_FILE is set."""
+"""The LOGGING dict: console always, a rotated file when LOG_FILE is set.
+
+Every handler that can print carries the redact_secrets filter (core.log_filters). Django
+applies its own DEFAULT_LOGGING before this dict: a console handler on the "django" logger
+(it prints when DEBUG is on, as under `make run`) and a handler on "django.server" that does
+not propagate, neither with the filter. dictConfig keeps the handlers of loggers it is not
+told about, so both loggers are named below with no handlers of their own: that removes
+Django's, and their records reach the root handlers, redacted, like everyone else's.
+"""
 
 
 def build_logging(*, level: str, log_file: str) -> dict:
@@ -30,8 +38,11 @@ def build_logging(*, level: str, log_file: str) -> dict:
         "handlers": handlers,
         "root": {"handlers": handler_names, "level": level},
         "loggers": {
-            # runserver's access lines duplicate core.middleware's request lines.
-            "django.server": {"level": "WARNING"},
+            # NOTSET: Django's records follow LOG_LEVEL like the rest (its default pins "django" at INFO).
+            "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+            # runserver's access lines: its 2xx and 3xx lines repeat core.middleware's request
+            # lines; refusals and errors (4xx, 5xx, malformed requests) are kept.
+            "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
             "django.db.backends": {"level": "INFO"},
             "botocore": {"level": "WARNING"},
             "urllib3": {"level": "WARNING"},

@@ -2,9 +2,17 @@
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import (
+    DisallowedHost,
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -36,18 +44,57 @@ class UnsupportedMediaType(exceptions.APIException):
     default_code = "unsupported_media_type"
 
 
+def body_error(exc) -> exceptions.APIException | None:
+    """The API error for Django's refusal of a request body (over its limits, malformed), else None.
+
+    Django raises these while reading the body (request.body, request.POST, its multipart
+    parser). Raised in a view they reach exception_handler; raised before one (by middleware),
+    bad_request. Either way the answer is JSON, not Django's HTML 400 page.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return PayloadTooLarge(
+            f"The request body is larger than the {limit} bytes the API accepts "
+            "(files in a multipart upload do not count)."
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ParseError(
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields."
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ParseError(f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.")
+    if isinstance(exc, MultiPartParserError):
+        # DRF's parser words its own like this; Django's request.POST (read by a session's CSRF check) raises them raw.
+        return exceptions.ParseError(f"Multipart form parse error - {exc}")
+    return None
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's own lookup and validation errors as 404 and 400."""
+    """DRF's handler, plus Django's lookup, validation and body errors as 404, 400 and 413."""
     if isinstance(exc, ObjectDoesNotExist):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
+    else:
+        exc = body_error(exc) or exc
     return drf_exception_handler(exc, context)
 
 
 def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    """handler400: what Django refuses outside a view (a bad Host, a body read by middleware)."""
+    if not _wants_json(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, DisallowedHost):
+        # Django's own message suggests settings to change: for the operator's log, not the client.
+        error = exceptions.ParseError("The Host header names a host this server does not serve.")
+    else:
+        error = body_error(exception) or exceptions.ParseError("Bad request.")
+    return JsonResponse({"detail": str(error.detail)}, status=error.status_code)
 
 
 def not_found(request, exception=None):

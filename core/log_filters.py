@@ -1,4 +1,10 @@
-"""A logging filter that keeps credentials out of every log line."""
+"""A logging filter that keeps credentials out of every log line.
+
+It runs on every handler (config.logging) and rewrites the record itself, before any
+formatter sees it: the message with its arguments already substituted, the traceback text
+of `exc_info` and the stack of `stack_info`. So a token cannot come back through a
+formatter that expands the arguments again or prints the exception.
+"""
 
 import logging
 import re
@@ -11,24 +17,50 @@ _SECRET_NAMES = (
 _QUERY_SECRET = re.compile(rf"(?i)([?&](?:{_SECRET_NAMES})=)[^&\s\"']+")
 _JSON_SECRET = re.compile(rf"(?i)([\"'](?:{_SECRET_NAMES})[\"']\s*:\s*[\"'])[^\"']+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
-# The local storage endpoint carries its signed token in the path.
-_STORAGE_PATH = re.compile(r"(/api/storage/)[^/\s?]+")
+# The local storage endpoint carries its signed token in the path. Without the leading slash
+# too: the URL resolver's errors name the path as 'api/storage/<token>/'.
+_STORAGE_PATH = re.compile(r"(api/storage/)[^/\s?#\"'<>]+")
+# Signed tokens wherever they appear (an exception's message, a repr): a JWT (two base64 JSON
+# parts, "eyJ..." each, and a signature) or a django.core.signing value (value:timestamp:
+# signature, the signature 43 characters of base64, HMAC-SHA256 without padding).
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+")
+_SIGNED_VALUE = re.compile(r"[A-Za-z0-9_.-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 
 REDACTED = "[redacted]"
+
+# Formats tracebacks the way logging.Formatter does by default, so the redacted text reads the same.
+_TRACEBACKS = logging.Formatter()
 
 
 def redact(text: str) -> str:
     text = _QUERY_SECRET.sub(rf"\1{REDACTED}", text)
     text = _JSON_SECRET.sub(rf"\1{REDACTED}", text)
     text = _BEARER.sub(rf"\1{REDACTED}", text)
-    return _STORAGE_PATH.sub(rf"\1{REDACTED}", text)
+    text = _STORAGE_PATH.sub(rf"\1{REDACTED}", text)
+    text = _JWT.sub(REDACTED, text)
+    return _SIGNED_VALUE.sub(REDACTED, text)
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # noqa: BLE001
+        # A log call whose arguments do not fit its format: logging would print msg and args
+        # raw in its "--- Logging error ---" report, so they are printed here instead, redacted.
+        return f"{record.msg} (arguments that do not fit the message: {record.args!r})"
 
 
 class RedactSecretsFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg = cleaned
-            record.args = None
+        # The arguments are folded into the message so no formatter or later handler can expand
+        # them unredacted (records are shared by every handler they reach).
+        record.msg = redact(_message(record))
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set instead of formatting exc_info again.
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

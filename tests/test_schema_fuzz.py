@@ -17,19 +17,32 @@ pytest 9.2 no longer has (AttributeError). The document is the same: it is what 
 Same incompatibility, cosmetic: under pytest 9.2 the per-operation items share their function's
 node id, so the progress percentage is off and the short summary omits the operation; the
 failure's header (`test_...[GET /api/...]`) names it, and `-k "auth/me"` selects by operation.
+
+The hostile-body tests at the end are not generated: they send the same bodies to every
+operation of the schema, anonymously and with a bearer token (a JSON body nested one level and
+far over the API's limit of 64, a body one byte over DATA_UPLOAD_MAX_MEMORY_SIZE in each media
+type the operation takes, and a normal body with a capitalised, parameterised Content-Type),
+and check the exact answer: a JSON 400 or 413 that says why, or the 401 an anonymous caller
+gets first. Operations that take no body get the same bodies and must ignore them (a GET
+answers as it does without one). Random generation would rarely build these bodies, and some
+cost megabytes, so one request per case is enough.
 """
 
 import json
 import re
 import uuid
+from urllib.parse import urlencode
 
 import pytest
+import requests
 import schemathesis
+from django.conf import settings as django_settings
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.checks import not_a_server_error
+from urllib3 import encode_multipart_formdata
 
 from chants.models import AssetKind, AssetUpload, Song
 from tracks.models import Track
@@ -105,6 +118,7 @@ def _ensure_seed(owner, other) -> None:
                 "kind": AssetKind.AUDIO,
                 "file_name": "seeded.mp3",
                 "content_type": "audio/mpeg",
+                "upload_key": f"staging/{user.pk}/{upload_id.hex}",  # unique, like the keys storage makes
                 "key": f"users/{user.pk}/chants/{song_id}/audio/{upload_id.hex}-seeded.mp3",
                 "created_by": user,
             },
@@ -209,3 +223,255 @@ def test_no_server_error_with_bearer_token(case, live_server, seeded):
     owner, _ = seeded
     token = RefreshToken.for_user(owner).access_token
     _call_and_check(case, live_server.url, seeded, headers={"Authorization": f"Bearer {token}"})
+
+
+# --- Hostile bodies, sent to every operation of the schema ----------------------------------------
+
+NESTING_LIMIT = 64  # the API's documented limit (README, API conventions)
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+_HTTP_METHODS = ("get", "put", "post", "patch", "delete")
+_SAFE_METHODS = ("GET",)
+_WHO = ("anonymous", "bearer")
+
+
+def _schema_operations():
+    for path, item in schema.raw_schema["paths"].items():
+        for method in _HTTP_METHODS:
+            if method in item:
+                yield pytest.param(method.upper(), path, item[method], id=f"{method.upper()} {path}")
+
+
+OPERATIONS = list(_schema_operations())
+
+
+def _media_types(operation) -> list[str]:
+    return list((operation.get("requestBody") or {}).get("content", {}))
+
+
+def _allows_anonymous(operation) -> bool:
+    security = operation.get("security")
+    return not security or {} in security
+
+
+def _resolved(node: dict) -> dict:
+    while "$ref" in node:
+        node = schema.raw_schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _body_schema(operation, media_type: str) -> dict:
+    return _resolved(operation["requestBody"]["content"][media_type].get("schema", {}))
+
+
+def _first_field(operation) -> str:
+    """A field the operation reads, so a nested value would reach its serializer if the parser let it."""
+    for media_type in _media_types(operation):
+        names = list(_body_schema(operation, media_type).get("properties", {}))
+        if names:
+            return names[0]
+    return "value"
+
+
+# Values a client would send for fields whose type alone does not say (a file's content type is checked).
+_PLAIN_BY_NAME = {"content_type": "audio/mpeg", "file_name": "Café chant.mp3"}
+
+
+def _plain_value(name: str, field: dict):
+    """An ordinary value of a field: what a client would send."""
+    if name in _PLAIN_BY_NAME:
+        return _PLAIN_BY_NAME[name]
+    field = _resolved(field)
+    if "enum" in field:
+        return field["enum"][0]
+    if "allOf" in field:
+        return _plain_value(name, field["allOf"][0])
+    kind, string_format = field.get("type"), field.get("format")
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.5
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    if string_format == "uuid":
+        return str(_fixed_uuid(99))
+    if string_format == "email":
+        return "someone@example.com"
+    if string_format == "binary":
+        return ("song.mp3", b"ID3 not really audio", "audio/mpeg")
+    return "Café chant"  # not ASCII: the declared charset has to be honoured
+
+
+def _normal_fields(operation, media_type: str) -> dict:
+    body_schema = _body_schema(operation, media_type)
+    properties = body_schema.get("properties", {})
+    fields = {name: _plain_value(name, properties[name]) for name in body_schema.get("required", []) if name in properties}
+    if media_type != JSON:  # forms carry scalars and files only
+        fields = {name: value for name, value in fields.items() if not isinstance(value, (list, dict))}
+    return fields
+
+
+def _encoded(media_type: str, fields: dict) -> tuple[bytes, str]:
+    """The body and its plain Content-Type."""
+    if media_type == JSON:
+        return json.dumps(fields, ensure_ascii=False).encode(), JSON
+    if media_type == MULTIPART:
+        return encode_multipart_formdata({name: v if isinstance(v, tuple) else str(v) for name, v in fields.items()})
+    return urlencode({name: v for name, v in fields.items() if not isinstance(v, tuple)}).encode(), FORM
+
+
+def _oversized(media_type: str, field: str) -> tuple[bytes, str]:
+    """A body one byte over DATA_UPLOAD_MAX_MEMORY_SIZE, all of it data (no file)."""
+    limit = django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if media_type == MULTIPART:
+        # Django counts a multipart body's field data, not its part headers: the field alone is over.
+        return _encoded(media_type, {field: "x" * (limit + 1)})
+    overhead = len(_encoded(media_type, {field: ""})[0])
+    body, content_type = _encoded(media_type, {field: "x" * (limit + 1 - overhead)})
+    assert len(body) == limit + 1
+    return body, content_type
+
+
+def _nested_json(field: str, depth: int) -> bytes:
+    lists = depth - 1  # the object itself is the first level
+    return f'{{"{field}": {"[" * lists}{"]" * lists}}}'.encode()
+
+
+def _parameterised(content_type: str) -> str:
+    """`Application/JSON; charset=UTF-8; foo=bar`: capitals, and parameters the parser does not know."""
+    media_type, _, parameters = content_type.partition(";")
+    capitalised = "/".join(part.title().replace("Json", "JSON") for part in media_type.split("/"))
+    return "; ".join(part for part in (capitalised, parameters.strip(), "charset=UTF-8", "foo=bar") if part)
+
+
+class _Sender:
+    """Requests to one operation, with seeded ids in its path, anonymous or with a bearer token."""
+
+    def __init__(self, base_url: str, method: str, path: str, seeded):
+        self.method, self.path, self.seeded = method, path, seeded
+        names = re.findall(r"{([^}]+)}", path)
+        ids = dict(zip(names, _chains_for(path)[0], strict=False))
+        self.url = base_url + re.sub(r"{([^}]+)}", lambda match: ids.get(match[1], str(_fixed_uuid(98))), path)
+        self.token = str(RefreshToken.for_user(seeded[0]).access_token)
+
+    def send(self, who: str, body: bytes | None = None, content_type: str | None = None) -> requests.Response:
+        _ensure_seed(*self.seeded)  # an earlier request may have deleted a seeded row
+        headers = {"Accept": JSON}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if who == "bearer":
+            headers["Authorization"] = f"Bearer {self.token}"
+        return requests.request(self.method, self.url, data=body, headers=headers, timeout=60)
+
+
+def _problem(response: requests.Response, expected_status: int | None, detail_has: tuple[str, ...] = ()) -> str | None:
+    """What is wrong with an answer to a hostile body, None when nothing is."""
+    if response.status_code >= 500:
+        return f"{response.status_code} (a server error)"
+    if expected_status is not None and response.status_code != expected_status:
+        return f"{response.status_code}, expected {expected_status}: {response.text[:200]}"
+    if not response.content:
+        return None  # 204, 304
+    if not response.headers.get("Content-Type", "").startswith(JSON):
+        return f"{response.status_code} answered {response.headers.get('Content-Type')}, not JSON: {response.text[:200]}"
+    body = response.json()
+    if response.status_code >= 400:
+        if not isinstance(body, dict) or not body:
+            return f"{response.status_code} without a detail or field errors: {response.text[:200]}"
+        detail = str(body.get("detail", ""))
+        missing = [word for word in detail_has if word not in detail]
+        if missing:
+            return f"{response.status_code} detail {detail!r} does not mention {missing}"
+    return None
+
+
+def _expected_for(operation, who: str, status_once_read: int) -> int:
+    # Authentication comes before the body is read: an anonymous caller of a protected operation gets 401.
+    return 401 if who == "anonymous" and not _allows_anonymous(operation) else status_once_read
+
+
+def _check_bodiless(sender, who: str, body: bytes, content_type: str) -> str | None:
+    """An operation that takes no body ignores one: the same answer as without it (for GETs, which repeat)."""
+    hostile = sender.send(who, body, content_type)
+    problem = _problem(hostile, None)
+    if problem or sender.method not in _SAFE_METHODS:
+        return problem
+    plain = sender.send(who)
+    if hostile.status_code != plain.status_code:
+        return f"{hostile.status_code} with the body, {plain.status_code} without it"
+    return None
+
+
+def test_hostile_bodies_reach_operations_of_every_kind():
+    """Guards the three tests below against passing vacuously: some operations take JSON, one only multipart."""
+    media_types = [_media_types(operation) for _, _, operation in (param.values for param in OPERATIONS)]
+    assert any(JSON in types for types in media_types)
+    assert any(types == [MULTIPART] for types in media_types)
+    assert any(not types for types in media_types)
+
+
+def _report(problems: list[str]) -> None:
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS)
+def test_json_nested_over_the_limit_is_a_400_that_says_so(method, path, operation, live_server, seeded):
+    sender, problems = _Sender(live_server.url, method, path, seeded), []
+    field = _first_field(operation)
+    for who in _WHO:
+        for depth in (NESTING_LIMIT + 1, 1000):  # just over the limit; the reported 2 KB attack
+            body = _nested_json(field, depth)
+            if not _media_types(operation):
+                problem = _check_bodiless(sender, who, body, JSON)
+            elif JSON in _media_types(operation):
+                expected = _expected_for(operation, who, 400)
+                words = ("nested", str(NESTING_LIMIT)) if expected == 400 else ()
+                problem = _problem(sender.send(who, body, JSON), expected, words)
+            else:  # a multipart-only upload: JSON is the wrong media type whatever it holds
+                problem = _problem(sender.send(who, body, JSON), _expected_for(operation, who, 415))
+            if problem:
+                problems.append(f"{method} {path} {who}, depth {depth}: {problem}")
+    _report(problems)
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS)
+def test_a_body_over_the_size_limit_is_a_413_naming_it(method, path, operation, live_server, seeded):
+    sender, problems = _Sender(live_server.url, method, path, seeded), []
+    field, limit = _first_field(operation), str(django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    for who in _WHO:
+        for media_type in _media_types(operation) or [None]:
+            body, content_type = _oversized(media_type or JSON, field)
+            if media_type is None:
+                problem = _check_bodiless(sender, who, body, content_type)
+            else:
+                expected = _expected_for(operation, who, 413)
+                problem = _problem(sender.send(who, body, content_type), expected, (limit,) if expected == 413 else ())
+            if problem:
+                problems.append(f"{method} {path} {who}, {media_type or 'no body'}: {problem}")
+    _report(problems)
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS)
+def test_a_parameterised_content_type_parses_like_the_plain_one(method, path, operation, live_server, seeded):
+    sender, problems = _Sender(live_server.url, method, path, seeded), []
+    for who in _WHO:
+        for media_type in _media_types(operation) or [None]:
+            fields = _normal_fields(operation, media_type) if media_type else {}
+            body, content_type = _encoded(media_type or JSON, fields)
+            if media_type is None:
+                problem = _check_bodiless(sender, who, body, _parameterised(content_type))
+            else:
+                response = sender.send(who, body, _parameterised(content_type))
+                problem = _problem(response, None)
+                if not problem and response.status_code == 415:
+                    problem = f"415: {response.text[:200]}"
+                elif not problem and "parse error" in response.text.lower():
+                    problem = f"{response.status_code}, the body was not parsed: {response.text[:200]}"
+            if problem:
+                problems.append(f"{method} {path} {who}, {_parameterised(content_type)}: {problem}")
+    _report(problems)

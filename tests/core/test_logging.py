@@ -1,12 +1,24 @@
+import io
 import logging
 import logging.config
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import Request, urlopen
 
 import pytest
 from django.conf import settings as django_settings
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils.log import configure_logging, log_response
 
 from config.logging import build_logging
 from core import storage
+from core.log_filters import RedactSecretsFilter
 from core.tasks import storage_objects_delete
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +81,202 @@ def test_tasks_log_start_and_end_with_their_object(log_file):
     assert "task core.tasks.storage_objects_delete started" in text
     assert "object=['users/someone/file.bin']" in text
     assert "state=SUCCESS" in text
+
+
+# --- Every handler redacts: Django's own loggers, runserver, tracebacks ------------------------
+
+
+@pytest.fixture
+def stderr_as_at_startup(settings):
+    """Logging configured the way a process starts: Django's DEFAULT_LOGGING, then our LOGGING.
+
+    DEBUG is on as under `make run`, where Django's own console handler prints. Every stream
+    handler (and logging's last-resort handler) writes to the returned buffer.
+    """
+    settings.DEBUG = True
+    buffer = io.StringIO()
+    original = sys.stderr
+    sys.stderr = buffer  # handlers created now bind to it; the last-resort handler looks it up on each write
+    try:
+        configure_logging(django_settings.LOGGING_CONFIG, build_logging(level="INFO", log_file=""))
+        yield buffer
+    finally:
+        sys.stderr = original
+        configure_logging(django_settings.LOGGING_CONFIG, django_settings.LOGGING)
+
+
+def _storage_token(user) -> str:
+    url = storage.presigned_download(storage.user_key(user.pk, "secret.bin"))
+    return urlsplit(url).path.split("/")[-2]
+
+
+def test_django_request_warnings_and_errors_never_print_the_token(stderr_as_at_startup, user, local_storage):
+    token = _storage_token(user)
+    request = RequestFactory().get(f"/api/storage/{token}/")
+    try:
+        raise RuntimeError(f"could not serve /api/storage/{token}/ (signed value {token})")
+    except RuntimeError as exc:
+        failure = exc
+
+    # What BaseHandler logs for a 403 and a 404, and for a 500 with the exception's traceback.
+    log_response("Forbidden: %s", request.path, response=HttpResponse(status=403), request=request)
+    log_response("Not Found: %s", request.path, response=HttpResponse(status=404), request=request)
+    log_response(
+        "Internal Server Error: %s", request.path, response=HttpResponse(status=500), request=request, exception=failure
+    )
+
+    text = stderr_as_at_startup.getvalue()
+    assert token not in text
+    assert text.count("Forbidden: /api/storage/[redacted]/") == 1  # once: one handler printed it, not two
+    assert "Not Found: /api/storage/[redacted]/" in text
+    assert "RuntimeError: could not serve /api/storage/[redacted]/ (signed value [redacted])" in text
+    assert "Traceback (most recent call last)" in text  # the traceback is kept, only cleaned
+
+
+def test_runservers_access_lines_are_printed_with_the_token_redacted(stderr_as_at_startup, user, local_storage):
+    token = _storage_token(user)
+    server = logging.getLogger("django.server")
+
+    # What runserver's WSGIRequestHandler.log_message sends for a 403 and a 200.
+    server.warning('"%s" %s %s', f"GET /api/storage/{token}/ HTTP/1.1", "403", "58", extra={"status_code": 403})
+    server.info('"%s" %s %s', f"GET /api/storage/{token}/ HTTP/1.1", "200", "9", extra={"status_code": 200})
+
+    text = stderr_as_at_startup.getvalue()
+    assert token not in text
+    assert '"GET /api/storage/[redacted]/ HTTP/1.1" 403 58' in text
+    # 2xx lines repeat core.requests' line for the same request: only refusals and errors are printed.
+    assert " 200 9" not in text
+
+
+def test_every_handler_of_every_logger_redacts(stderr_as_at_startup):
+    import celery.app.log  # noqa: F401 - loggers of the libraries the processes load
+    import django.core.servers.basehttp  # noqa: F401
+
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    assert any(logger.name == "django.server" for logger in loggers)
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.NullHandler) or type(handler).__module__.startswith("_pytest"):
+                continue  # prints nothing; pytest's capture of the test's own log
+            assert any(isinstance(f, RedactSecretsFilter) for f in handler.filters), (logger.name, handler)
+        if not logger.propagate and logger.isEnabledFor(logging.WARNING):
+            # Otherwise its warnings go to logging.lastResort, which prints them as they are.
+            assert logger.handlers, f"{logger.name} does not propagate and has no handler"
+
+
+def test_arguments_tracebacks_and_stacks_are_redacted_before_any_formatter_sees_them(user, local_storage):
+    token = _storage_token(user)
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJlLWJ5dGVz"
+    try:
+        raise ValueError(f"Resolver404: {{'path': 'api/storage/{token}/'}} with {jwt}")
+    except ValueError:
+        record = logging.getLogger("django.request").makeRecord(
+            "django.request", logging.ERROR, __file__, 1, "Error: %s %r", (token, {"t": token}), sys.exc_info(),
+            sinfo=f"Stack (most recent call last):\n  serving {token}",
+        )
+
+    assert RedactSecretsFilter().filter(record)
+
+    printed = logging.Formatter("%(message)s").format(record)
+    for secret in (token, jwt, jwt.split(".")[1]):
+        assert secret not in printed
+    assert record.args in (None, ())  # nothing left for another formatter or handler to expand
+    assert "ValueError: Resolver404" in printed and "Stack (most recent call last)" in printed
+
+
+def test_a_malformed_log_call_still_prints_redacted_instead_of_raising(user, local_storage):
+    token = _storage_token(user)
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "%s and %s", (f"/api/storage/{token}/",), None)
+
+    assert RedactSecretsFilter().filter(record)
+
+    assert token not in record.getMessage()
+
+
+def test_a_celery_worker_logs_through_the_redacting_handlers():
+    """A worker sets up logging at start; with no setup_logging receiver it replaces the root handlers."""
+    from celery.app.log import Logging
+
+    from config.celery import app
+
+    saved_environ = dict(os.environ)  # the setup exports _MP_FORK_* variables for its pool processes
+    app.log.already_setup = False
+    try:
+        app.log.setup_logging_subsystem(loglevel="INFO")  # what `celery worker` runs before its first task
+        handlers = [h for h in logging.getLogger().handlers if not type(h).__module__.startswith("_pytest")]
+        assert handlers
+        for handler in handlers:
+            assert any(isinstance(f, RedactSecretsFilter) for f in handler.filters), handler
+    finally:
+        app.log.already_setup = False
+        Logging._setup = False
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        configure_logging(django_settings.LOGGING_CONFIG, django_settings.LOGGING)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _status_of(url: str) -> int:
+    try:
+        with urlopen(Request(url), timeout=10) as response:
+            return response.status
+    except Exception as exc:  # HTTPError carries the status
+        return getattr(exc, "code", 0)
+
+
+def test_runserver_as_make_run_starts_it_never_prints_a_storage_token(tmp_path, user, local_storage):
+    """`make run` for real: runserver with DJANGO_DEBUG=true, its stdout and stderr read back."""
+    valid = _storage_token(user)  # signed with the suite's SECRET_KEY, which the server inherits
+    value, timestamp, signature = valid.split(":")
+    bad_signature = f"{value}:{timestamp}:{signature[::-1]}"
+    fake = "not-a-real-token-" + os.urandom(8).hex()
+    port = _free_port()
+    base_dir = Path(__file__).resolve().parents[2]
+    env = {name: v for name, v in os.environ.items() if not name.startswith(("DATABASE_URL", "REDIS_URL", "AWS_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="true",
+        DJANGO_SECRET_KEY=django_settings.SECRET_KEY,
+        DATA_DIR=str(tmp_path / "data"),
+        LOG_LEVEL="INFO",
+        LOG_FILE="",
+        PYTHONUNBUFFERED="1",
+    )
+    stdout_path, stderr_path = tmp_path / "stdout", tmp_path / "stderr"
+    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
+        # --noreload: one process, so terminating it stops the server (the reloader's child would survive).
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=base_dir, env=env, stdout=stdout, stderr=stderr,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while _status_of(f"http://127.0.0.1:{port}/api/health/") == 0:
+                assert server.poll() is None, "runserver exited: " + stderr_path.read_text()
+                assert time.monotonic() < deadline, "runserver did not start within 60 s"
+                time.sleep(0.2)
+            statuses = [
+                _status_of(f"http://127.0.0.1:{port}/api/storage/{token}/") for token in (valid, bad_signature, fake)
+            ]
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+    assert statuses == [404, 403, 403]  # the object does not exist; the other two are refused
+    printed = stdout_path.read_text() + stderr_path.read_text()
+    for secret in (valid, bad_signature, fake, signature):
+        assert secret not in printed, printed
+    # Redacted, not silenced: runserver's access line and Django's request warning are both there.
+    assert '"GET /api/storage/[redacted]/ HTTP/1.1" 403' in printed, printed
+    assert "Forbidden: /api/storage/[redacted]/" in printed, printed
