@@ -7,13 +7,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture(autouse=True)
-def _token_endpoint_limits_off(settings):
-    """Off, as in the test settings; tests/core/test_throttling.py turns them on one at a time."""
-    settings.THROTTLE_LOGIN_RATE = settings.THROTTLE_LOGIN_USERNAME_RATE = "off"
-    settings.THROTTLE_REGISTER_RATE = settings.THROTTLE_REFRESH_RATE = "off"
-
-
 def test_register_creates_account_and_returns_working_tokens(api_client):
     response = api_client.post(
         "/api/auth/register/",

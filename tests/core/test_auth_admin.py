@@ -10,13 +10,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture(autouse=True)
-def _token_endpoint_limits_off(settings):
-    """Off, as in the test settings; tests/core/test_throttling.py turns them on one at a time."""
-    settings.THROTTLE_LOGIN_RATE = settings.THROTTLE_LOGIN_USERNAME_RATE = "off"
-    settings.THROTTLE_REGISTER_RATE = settings.THROTTLE_REFRESH_RATE = "off"
-
-
 def add_user(curator, username: str):
     return curator.post(
         "/admin/core/user/add/",

@@ -15,13 +15,6 @@ BEFORE = ("core", "0003_stagedobject")
 AFTER = ("core", "0004_user_username_folded")
 
 
-@pytest.fixture(autouse=True)
-def _token_endpoint_limits_off(settings):
-    """Off, as in the test settings; tests/core/test_throttling.py turns them on one at a time."""
-    settings.THROTTLE_LOGIN_RATE = settings.THROTTLE_LOGIN_USERNAME_RATE = "off"
-    settings.THROTTLE_REGISTER_RATE = settings.THROTTLE_REFRESH_RATE = "off"
-
-
 def migrate(target):
     executor = MigrationExecutor(connection)
     executor.migrate([target])

@@ -17,13 +17,6 @@ PASSWORD = "/api/auth/password/"
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@pytest.fixture(autouse=True)
-def _token_endpoint_limits_off(settings):
-    """Off, as in the test settings; tests/core/test_throttling.py turns them on one at a time."""
-    settings.THROTTLE_LOGIN_RATE = settings.THROTTLE_LOGIN_USERNAME_RATE = "off"
-    settings.THROTTLE_REGISTER_RATE = settings.THROTTLE_REFRESH_RATE = "off"
-
-
 def log_in(client, user, password: str = DEFAULT_PASSWORD) -> dict:
     response = client.post(LOGIN, {"username": user.username, "password": password})
     assert response.status_code == 200, response.data
