@@ -162,7 +162,7 @@ AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 STORAGE_USES_S3 = bool(AWS_STORAGE_BUCKET_NAME)
 if STORAGE_USES_S3:
     DEFAULT_STORAGE = {
-        "BACKEND": "core.storage_backends.SignedS3Storage",
+        "BACKEND": "core.storage_s3.SignedS3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,

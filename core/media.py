@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import IO
 
 import mutagen
-from PIL import Image
 
 GENERIC_BINARY = "application/octet-stream"
 
@@ -147,6 +146,8 @@ def check_image(source: str | os.PathLike[str] | IO[bytes]) -> CheckedImage:
     Raises MediaRejected when the bytes are not a JPEG, PNG, WebP or GIF that decodes, or are
     larger than MAX_IMAGE_PIXELS.
     """
+    from PIL import Image  # only the processes that check images load Pillow
+
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; every bomb is an error here.

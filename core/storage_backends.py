@@ -1,5 +1,9 @@
+"""Storage backends whose url() is core.storage's presigned download (local files here, S3 in core.storage_s3).
+
+Kept apart so that the embedded default never imports boto3 (about 15 MB per process).
+"""
+
 from django.core.files.storage import FileSystemStorage
-from storages.backends.s3 import S3Storage
 
 from core.storage import presigned_download
 
@@ -13,14 +17,3 @@ class SignedFileSystemStorage(FileSystemStorage):
 
     def url(self, name):
         return presigned_download(name)
-
-
-class SignedS3Storage(S3Storage):
-    """S3 whose url() is core.storage's presigned GET, with the project's type and disposition.
-
-    django-storages' own url() signs a plain GET, which the bucket answers with whatever type
-    the object was stored with; the admin's links must be served like every other download.
-    """
-
-    def url(self, name, parameters=None, expire=None, http_method=None):
-        return presigned_download(name, expires=expire)
