@@ -53,6 +53,7 @@ schema: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py spectacular --file schema.yml
 
 bench: install system-deps-test
+	sh .ci/system-deps.sh wrk
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.transcode_bench
 	$(PY) -m bench.due_bench
