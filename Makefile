@@ -10,7 +10,7 @@ SERVICE_VARS := DATABASE_URL REDIS_URL AWS_STORAGE_BUCKET_NAME AWS_S3_ENDPOINT_U
 EMBEDDED := env $(foreach var,$(SERVICE_VARS),-u $(var))
 PYTEST_ARGS ?=
 
-.PHONY: run test test-services test-embedded install system-deps-run system-deps-test \
+.PHONY: run test lint format test-services test-embedded install system-deps-run system-deps-test \
         migrate superuser check schema bench clean
 
 run: install system-deps-run
@@ -18,9 +18,18 @@ run: install system-deps-run
 	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py ensure_superuser
 	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
-test: install system-deps-test
+test: install system-deps-test lint
 	$(MAKE) --no-print-directory test-services
 	$(MAKE) --no-print-directory test-embedded
+
+# ruff (pyproject.toml): the lint rules and the formatting, checked; `make format` applies both.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # The full suite against throwaway PostgreSQL, Redis and S3 servers (tests/stack.py).
 test-services:

@@ -51,7 +51,6 @@ READY_TIMEOUT = 30.0
 DISTURBED_CPUS = 0.1
 
 
-
 @dataclass(frozen=True)
 class Endpoint:
     name: str
@@ -91,8 +90,8 @@ def load_average() -> str:
 
 def machine_line() -> str:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return "machine: nproc=%s cpu=%r python=%s load(1/5/15m)=%s" % (
-        cpus, cpu_model(), platform.python_version(), load_average(),
+    return (
+        f"machine: nproc={cpus} cpu={cpu_model()!r} python={platform.python_version()} load(1/5/15m)={load_average()}"
     )
 
 
@@ -103,7 +102,7 @@ def _proc_stat(pid: str) -> tuple[int, int] | None:
     and go (CONN_MAX_AGE, max-requests) and their time ends up in their parent's.
     """
     try:
-        text = Path("/proc/%s/stat" % pid).read_text()
+        text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name may hold spaces and parentheses: split after its last ")".
@@ -215,20 +214,29 @@ class Gunicorn:
     def __enter__(self) -> Gunicorn:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         argv = [
-            gunicorn, "config.wsgi:application",
-            "--workers", str(WORKERS),
-            "--worker-class", "sync",
-            "--bind", "127.0.0.1:%d" % self.port,
+            gunicorn,
+            "config.wsgi:application",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--bind",
+            "127.0.0.1:%d" % self.port,
         ]
         # Workers print warnings (e.g. WhiteNoise's missing staticfiles/) to
         # stderr: keep them with gunicorn's log, out of the report.
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                argv, cwd=PROJECT_DIR, env=self.env, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT,
+                argv,
+                cwd=PROJECT_DIR,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 # Own process group: Ctrl-C reaches this script, which then stops
                 # gunicorn in order instead of racing it.
-                process_group=0, preexec_fn=_die_with_us(),
+                process_group=0,
+                preexec_fn=_die_with_us(),
             )
         try:
             self._wait_ready()
@@ -244,13 +252,13 @@ class Gunicorn:
         deadline = time.monotonic() + READY_TIMEOUT
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError("gunicorn exited (%s):\n%s" % (self.proc.returncode, self.log_tail()))
+                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}):\n{self.log_tail()}")
             try:
                 fetch(self.base_url + "/bench/fixed/")
                 return
             except OSError as exc:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn not ready: %s\n%s" % (exc, self.log_tail())) from exc
+                    raise RuntimeError(f"gunicorn not ready: {exc}\n{self.log_tail()}") from exc
             time.sleep(0.2)
 
     def stop(self) -> None:
@@ -280,11 +288,41 @@ class Gunicorn:
 
 # --- seeding (runs in a child process with the Django settings) -----------------
 
-_WORDS = (
-    "allez paris ici c'est nous chantons ensemble toujours fidèles rouge bleu "
-    "virage nord sud tribune victoire coeur ville nuit étoile forza olé campeones "
-    "marseille lyon liberté gloire fierté drapeau hymne tambour stade légende"
-).split()
+_WORDS = [
+    "allez",
+    "paris",
+    "ici",
+    "c'est",
+    "nous",
+    "chantons",
+    "ensemble",
+    "toujours",
+    "fidèles",
+    "rouge",
+    "bleu",
+    "virage",
+    "nord",
+    "sud",
+    "tribune",
+    "victoire",
+    "coeur",
+    "ville",
+    "nuit",
+    "étoile",
+    "forza",
+    "olé",
+    "campeones",
+    "marseille",
+    "lyon",
+    "liberté",
+    "gloire",
+    "fierté",
+    "drapeau",
+    "hymne",
+    "tambour",
+    "stade",
+    "légende",
+]
 _GENRES = ("chant", "anthem", "folk", "rock", "pop", "hip-hop", "")
 _LANGUAGES = ("fr", "en", "es", "it", "pt", "de", "")
 
@@ -309,20 +347,24 @@ def seed(count: int) -> None:
     for number in range(count):
         with_assets = number % 2 == 0
         song_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-        songs.append(Song(
-            id=song_id,
-            title="%s %d" % (_phrase(rng, 1, 5), number),
-            artist=_phrase(rng, 1, 3),
-            album=_phrase(rng, 1, 4) if number % 3 else "",
-            genre=rng.choice(_GENRES),
-            language=rng.choice(_LANGUAGES),
-            duration_seconds=round(rng.uniform(30, 420), 3) if number % 5 else None,
-            lyrics="\n".join(_phrase(rng, 4, 10) for _ in range(rng.randint(8, 30))),
-            # Keys only: presigned URLs are signed without touching storage.
-            audio="users/%d/chants/%s/audio/%032x-chant.mp3" % (user.pk, song_id, number) if with_assets else "",
-            artwork="users/%d/chants/%s/artwork/%032x-cover.jpg" % (user.pk, song_id, number) if with_assets else "",
-            created_by=user if number % 4 else None,
-        ))
+        songs.append(
+            Song(
+                id=song_id,
+                title="%s %d" % (_phrase(rng, 1, 5), number),
+                artist=_phrase(rng, 1, 3),
+                album=_phrase(rng, 1, 4) if number % 3 else "",
+                genre=rng.choice(_GENRES),
+                language=rng.choice(_LANGUAGES),
+                duration_seconds=round(rng.uniform(30, 420), 3) if number % 5 else None,
+                lyrics="\n".join(_phrase(rng, 4, 10) for _ in range(rng.randint(8, 30))),
+                # Keys only: presigned URLs are signed without touching storage.
+                audio="users/%d/chants/%s/audio/%032x-chant.mp3" % (user.pk, song_id, number) if with_assets else "",
+                artwork="users/%d/chants/%s/artwork/%032x-cover.jpg" % (user.pk, song_id, number)
+                if with_assets
+                else "",
+                created_by=user if number % 4 else None,
+            )
+        )
     with transaction.atomic():
         # The test stack runs with synchronous_commit=off, and VACUUM cannot mark
         # pages all-visible for rows of an asynchronous commit; this commit waits.
@@ -333,7 +375,7 @@ def seed(count: int) -> None:
     with connection.cursor() as cursor:
         # A table in steady state, as autovacuum leaves it in production: planner
         # statistics and a visibility map, so COUNT(*) can use an index-only scan.
-        cursor.execute("VACUUM (ANALYZE) %s" % Song._meta.db_table)
+        cursor.execute(f"VACUUM (ANALYZE) {Song._meta.db_table}")
 
 
 def detail_song_id() -> None:
@@ -366,27 +408,40 @@ def check_endpoints(base_url: str, endpoints: dict[str, Endpoint]) -> None:
     for endpoint in endpoints.values():
         status, body = fetch(base_url + endpoint.path)
         if status != 200:
-            raise RuntimeError("%s answered %s: %s" % (endpoint.path, status, body[:300]))
+            raise RuntimeError(f"{endpoint.path} answered {status}: {body[:300]}")
         bodies[endpoint.name] = json.loads(body)
     api, raw = bodies["list"], bodies["raw"]
     api_ids = [song["id"] for song in api["results"]]
     raw_ids = [song["id"] for song in raw["results"]]
     if api_ids != raw_ids or len(api_ids) != LIST_LIMIT:
-        raise RuntimeError("list and raw-SQL pages differ in ids or order (%d vs %d rows)" % (len(api_ids), len(raw_ids)))
+        raise RuntimeError(
+            "list and raw-SQL pages differ in ids or order (%d vs %d rows)" % (len(api_ids), len(raw_ids))
+        )
     if api["count"] != raw["count"] or set(api) != set(raw):
-        raise RuntimeError("list and raw-SQL envelopes differ: %r vs %r" % (
-            {k: api[k] for k in api if k != "results"}, {k: raw[k] for k in raw if k != "results"}))
+        raise RuntimeError(
+            "list and raw-SQL envelopes differ: {!r} vs {!r}".format(
+                {k: api[k] for k in api if k != "results"}, {k: raw[k] for k in raw if k != "results"}
+            )
+        )
     same_rows = api["results"] == raw["results"]
-    print("check: all endpoints 200; list and raw-SQL: same %d ids in the same order, count=%d, "
-          "rows identical field for field: %s" % (len(api_ids), api["count"], "yes" if same_rows else "NO"))
+    print(
+        "check: all endpoints 200; list and raw-SQL: same %d ids in the same order, count=%d, "
+        "rows identical field for field: %s" % (len(api_ids), api["count"], "yes" if same_rows else "NO")
+    )
     if not same_rows:
-        first = next(i for i, (a, r) in enumerate(zip(api["results"], raw["results"])) if a != r)
-        print("  first differing row %d:\n    api %r\n    raw %r" % (first, api["results"][first], raw["results"][first]))
-    print("check: list body %d bytes, raw body %d bytes; detail song has audio and artwork "
-          "(two signed download URLs): %s" % (
-              len(json.dumps(api, separators=(",", ":"), ensure_ascii=False).encode()),
-              len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()),
-              "yes" if bodies["detail"]["audio_url"] and bodies["detail"]["artwork_url"] else "NO"))
+        first = next(i for i, (a, r) in enumerate(zip(api["results"], raw["results"], strict=False)) if a != r)
+        print(
+            "  first differing row %d:\n    api %r\n    raw %r" % (first, api["results"][first], raw["results"][first])
+        )
+    print(
+        "check: list body %d bytes, raw body %d bytes; detail song has audio and artwork "
+        "(two signed download URLs): %s"
+        % (
+            len(json.dumps(api, separators=(",", ":"), ensure_ascii=False).encode()),
+            len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()),
+            "yes" if bodies["detail"]["audio_url"] and bodies["detail"]["artwork_url"] else "NO",
+        )
+    )
 
 
 # --- load -----------------------------------------------------------------------
@@ -412,8 +467,9 @@ def wrk(url: str, seconds: int, connections: int) -> Result:
     return parse_wrk(completed.stdout)
 
 
-def measure(base_url: str, endpoints: list[Endpoint], rounds: int, seconds: int,
-            connections: int) -> dict[str, list[Result]]:
+def measure(
+    base_url: str, endpoints: list[Endpoint], rounds: int, seconds: int, connections: int
+) -> dict[str, list[Result]]:
     """Alternate the endpoints round after round, so drift hits every one alike."""
     for endpoint in endpoints:
         wrk(base_url + endpoint.path, WARMUP_SECONDS, connections)
@@ -424,10 +480,20 @@ def measure(base_url: str, endpoints: list[Endpoint], rounds: int, seconds: int,
                 result = wrk(base_url + endpoint.path, seconds, connections)
             result = dataclasses.replace(result, other_cpus=foreign.cpus)
             results[endpoint.name].append(result)
-            print("round %d  %-6s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  other load %.2f CPU, steal %.2f%s" % (
-                number, endpoint.name, result.requests_per_s, result.p50_ms, result.p99_ms,
-                foreign.cpus, foreign.steal,
-                ("  [" + result.errors + "]") if result.errors else ""), flush=True)
+            print(
+                "round %d  %-6s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  other load %.2f CPU, steal %.2f%s"
+                % (
+                    number,
+                    endpoint.name,
+                    result.requests_per_s,
+                    result.p50_ms,
+                    result.p99_ms,
+                    foreign.cpus,
+                    foreign.steal,
+                    ("  [" + result.errors + "]") if result.errors else "",
+                ),
+                flush=True,
+            )
     return results
 
 
@@ -446,23 +512,27 @@ def report(results: dict[str, list[Result]], endpoints: dict[str, Endpoint]) -> 
     print("  %-6s %-56s %10s %10s %10s %12s" % ("", "endpoint", "req/s", "p50 ms", "p99 ms", "other load"))
     for name, runs in results.items():
         top = best(runs)
-        print("  %-6s %-56s %10.1f %10.2f %10.2f %8.2f CPU" % (
-            name, endpoints[name].path, top.requests_per_s, top.p50_ms, top.p99_ms, top.other_cpus))
+        print(
+            "  %-6s %-56s %10.1f %10.2f %10.2f %8.2f CPU"
+            % (name, endpoints[name].path, top.requests_per_s, top.p50_ms, top.p99_ms, top.other_cpus)
+        )
     print()
     for measured, reference in (("list", "raw"), ("detail", "fixed")):
         ratio = best(results[measured]).requests_per_s / best(results[reference]).requests_per_s
         # Side by side runs of one round share the machine's state: a second view on drift.
         per_round = ", ".join(
             "%.1f%%" % (100 * m.requests_per_s / r.requests_per_s)
-            for m, r in zip(results[measured], results[reference])
+            for m, r in zip(results[measured], results[reference], strict=False)
         )
         verdict = "MET" if ratio >= TARGET_RATIO else "NOT MET"
-        print("ratio %s/%s = %.1f%%  (target >= %.0f%%: %s)  per round: %s" % (
-            measured, reference, ratio * 100, TARGET_RATIO * 100, verdict, per_round))
+        target = f"(target >= {TARGET_RATIO * 100:.0f}%: {verdict})"
+        print(f"ratio {measured}/{reference} = {ratio * 100:.1f}%  {target}  per round: {per_round}")
     disturbed = max(best(runs).other_cpus for runs in results.values())
     if disturbed > DISTURBED_CPUS:
-        print("warning: other processes used up to %.2f CPU during the best runs; "
-              "absolute figures and ratios are skewed, rerun on a quiet machine" % disturbed)
+        print(
+            f"warning: other processes used up to {disturbed:.2f} CPU during the best runs; "
+            "absolute figures and ratios are skewed, rerun on a quiet machine"
+        )
 
 
 # --- main -----------------------------------------------------------------------
@@ -484,8 +554,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def bench_env(stack_env: dict[str, str], data_dir: str) -> dict[str, str]:
     env = {
-        **clean_environment(), **PRODUCTION_ENV, **stack_env,
-        "DJANGO_SETTINGS_MODULE": "bench.settings", "DATA_DIR": data_dir,
+        **clean_environment(),
+        **PRODUCTION_ENV,
+        **stack_env,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATA_DIR": data_dir,
     }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
     return env
@@ -498,7 +571,11 @@ def prepare_database(env: dict[str, str], songs: int) -> str:
     run_django(env, "-m", "bench.api_bench", "--child", "seed", "--songs", str(songs))
     song_id = subprocess.run(
         [sys.executable, "-m", "bench.api_bench", "--child", "detail-id"],
-        cwd=PROJECT_DIR, env=env, check=True, capture_output=True, text=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     print("setup: migrated and seeded %d songs in %.1fs" % (songs, time.monotonic() - started), flush=True)
     return song_id
@@ -508,15 +585,18 @@ def run(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found on PATH (apt-get install wrk)")
     print(machine_line())
-    print("config: %d songs, gunicorn %d sync workers, wrk -t1 -c%d -d%ds x %d rounds, list limit=%d" % (
-        args.songs, WORKERS, args.connections, args.duration, args.rounds, LIST_LIMIT), flush=True)
+    print(
+        "config: %d songs, gunicorn %d sync workers, wrk -t1 -c%d -d%ds x %d rounds, list limit=%d"
+        % (args.songs, WORKERS, args.connections, args.duration, args.rounds, LIST_LIMIT),
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp, Stack(services=("postgres", "redis")) as stack:
         env = bench_env(stack.env, tmp)
         song_id = prepare_database(env, args.songs)
         endpoints = [
             Endpoint("list", "/api/chants/songs/?limit=%d" % LIST_LIMIT),
             Endpoint("raw", "/bench/songs-raw/?limit=%d" % LIST_LIMIT),
-            Endpoint("detail", "/api/chants/songs/%s/" % song_id),
+            Endpoint("detail", f"/api/chants/songs/{song_id}/"),
             Endpoint("fixed", "/bench/fixed/"),
         ]
         by_name = {endpoint.name: endpoint for endpoint in endpoints}
@@ -526,7 +606,9 @@ def run(args: argparse.Namespace) -> None:
             problems = server.problems()
         report(results, by_name)
         if problems:
-            print("\nwarning: gunicorn logged %d problem lines, e.g.:\n  %s" % (len(problems), "\n  ".join(problems[:5])))
+            print(
+                "\nwarning: gunicorn logged %d problem lines, e.g.:\n  %s" % (len(problems), "\n  ".join(problems[:5]))
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -544,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; servers stopped", file=sys.stderr)
         return 130
-    print("\ntotal time %.0fs, load(1/5/15m) at the end %s" % (time.monotonic() - started, load_average()))
+    print(f"\ntotal time {time.monotonic() - started:.0f}s, load(1/5/15m) at the end {load_average()}")
     return 0
 
 

@@ -50,8 +50,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.api_bench import _machine_ticks, _proc_stat, load_average, machine_line
@@ -65,8 +64,18 @@ BATCH_SIZE = 5000
 WARMUP_REQUESTS = 20
 GRADE = 4  # passes, so no drill: every timed grade is a scheduling review
 SMALL_USER, LARGE_USER = "bench-due-small", "bench-due-large"
-STATE_FIELDS = ("easiness_factor", "repetitions", "interval_days", "due_at", "last_reviewed_at", "drill_day",
-                "fsrs_state", "fsrs_step", "stability", "difficulty")
+STATE_FIELDS = (
+    "easiness_factor",
+    "repetitions",
+    "interval_days",
+    "due_at",
+    "last_reviewed_at",
+    "drill_day",
+    "fsrs_state",
+    "fsrs_step",
+    "stability",
+    "difficulty",
+)
 TARGETS = {"scale": 1.2, "due": 5.0, "grade": 4.0}
 
 # The access token lives long enough for the run; its lifetime costs nothing per request.
@@ -127,17 +136,31 @@ def child_seed(small: int, large: int) -> None:
                     track_id = uuid.UUID(int=rng.getrandbits(128), version=4)
                     artist = rng.choice(_ARTISTS)
                     name = "Track %06d" % number
-                    file_name = "%s - %s.flac" % (artist, name)
-                    batch.append(Track(
-                        id=track_id, owner=user, name=name, artist=artist, album="Album %03d" % (number % 500),
-                        genre=rng.choice(_GENRES), year=rng.randint(1990, 2024), bpm=float(rng.randint(90, 175)),
-                        musical_key=rng.choice(_KEYS), duration_seconds=round(rng.uniform(120, 600), 3),
-                        bitrate=rng.choice((900, 1000, 1411)), sample_rate=44100, channels=2, format="flac",
-                        file_name=file_name, size=rng.randint(20_000_000, 80_000_000),
-                        original_key=files.original_key(user.pk, track_id, "%012x" % rng.getrandbits(48), "flac"),
-                        mp3_key=files.mp3_key(user.pk, track_id, "%012x" % rng.getrandbits(48)),
-                        sha256="%064x" % rng.getrandbits(256), status=Track.Status.READY,
-                    ))
+                    file_name = f"{artist} - {name}.flac"
+                    batch.append(
+                        Track(
+                            id=track_id,
+                            owner=user,
+                            name=name,
+                            artist=artist,
+                            album="Album %03d" % (number % 500),
+                            genre=rng.choice(_GENRES),
+                            year=rng.randint(1990, 2024),
+                            bpm=float(rng.randint(90, 175)),
+                            musical_key=rng.choice(_KEYS),
+                            duration_seconds=round(rng.uniform(120, 600), 3),
+                            bitrate=rng.choice((900, 1000, 1411)),
+                            sample_rate=44100,
+                            channels=2,
+                            format="flac",
+                            file_name=file_name,
+                            size=rng.randint(20_000_000, 80_000_000),
+                            original_key=files.original_key(user.pk, track_id, f"{rng.getrandbits(48):012x}", "flac"),
+                            mp3_key=files.mp3_key(user.pk, track_id, f"{rng.getrandbits(48):012x}"),
+                            sha256=f"{rng.getrandbits(256):064x}",
+                            status=Track.Status.READY,
+                        )
+                    )
                 Track.objects.bulk_create(batch, batch_size=BATCH_SIZE)
                 track_ids.extend(track.pk for track in batch)
             timings["tracks"] += time.perf_counter() - at
@@ -151,11 +174,18 @@ def child_seed(small: int, large: int) -> None:
                         due_at = now - timedelta(seconds=rng.randint(3600, 60 * 86400))
                     else:  # due between a day and a year from now
                         due_at = now + timedelta(seconds=rng.randint(86400, 365 * 86400))
-                    batch.append(Card(
-                        id=uuid.UUID(int=rng.getrandbits(128), version=4), user=user, track_id=track_ids[number],
-                        easiness_factor=round(rng.uniform(1.3, 2.8), 2), repetitions=repetitions,
-                        interval_days=interval, due_at=due_at, last_reviewed_at=due_at - timedelta(days=interval),
-                    ))
+                    batch.append(
+                        Card(
+                            id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                            user=user,
+                            track_id=track_ids[number],
+                            easiness_factor=round(rng.uniform(1.3, 2.8), 2),
+                            repetitions=repetitions,
+                            interval_days=interval,
+                            due_at=due_at,
+                            last_reviewed_at=due_at - timedelta(days=interval),
+                        )
+                    )
                 Card.objects.bulk_create(batch, batch_size=BATCH_SIZE)
             timings["cards"] += time.perf_counter() - at
             counts[username] = (count, len(due))
@@ -164,18 +194,26 @@ def child_seed(small: int, large: int) -> None:
         # Tables in steady state, as autovacuum leaves them in production: planner
         # statistics and a visibility map.
         for model in (get_user_model(), Track, Card):
-            cursor.execute("VACUUM (ANALYZE) %s" % connection.ops.quote_name(model._meta.db_table))
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
         cursor.execute(
             "SELECT relname, pg_size_pretty(pg_relation_size(oid)) FROM pg_class"
             " WHERE relname = ANY(%s) ORDER BY relname",
             [[Track._meta.db_table, Card._meta.db_table, "card_user_due_idx", "card_user_drill_idx"]],
         )
-        sizes = ", ".join("%s %s" % row for row in cursor.fetchall())
+        sizes = ", ".join("{} {}".format(*row) for row in cursor.fetchall())
     vacuum = time.perf_counter() - at
-    print("seed: %s; tracks %.1fs, cards %.1fs (bulk_create, %d a batch), VACUUM ANALYZE %.1fs, total %.1fs" % (
-        "; ".join("%s %d cards, %d due" % (name, total, due) for name, (total, due) in counts.items()),
-        timings["tracks"], timings["cards"], BATCH_SIZE, vacuum, time.perf_counter() - started))
-    print("  sizes: %s" % sizes, flush=True)
+    print(
+        "seed: %s; tracks %.1fs, cards %.1fs (bulk_create, %d a batch), VACUUM ANALYZE %.1fs, total %.1fs"
+        % (
+            "; ".join("%s %d cards, %d due" % (name, total, due) for name, (total, due) in counts.items()),
+            timings["tracks"],
+            timings["cards"],
+            BATCH_SIZE,
+            vacuum,
+            time.perf_counter() - started,
+        )
+    )
+    print(f"  sizes: {sizes}", flush=True)
 
 
 class ForeignLoad:
@@ -238,11 +276,11 @@ class _Bench:
         self.clients = {}
         for user in (self.small, self.large):
             client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION="Bearer %s" % AccessToken.for_user(user))
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
             self.clients[user.pk] = client
         # Every due card of the small user is graded in turn, in due order, round and round; the
         # cards graded are put back to their seeded state before fewer than a page is left due.
-        due = Card.objects.filter(user=self.small, due_at__lte=datetime.now(dt_timezone.utc)).order_by("due_at", "id")
+        due = Card.objects.filter(user=self.small, due_at__lte=datetime.now(UTC)).order_by("due_at", "id")
         self.grade_cards = [
             (row["id"], {"track_id": str(row["track_id"]), "grade": GRADE}, {name: row[name] for name in STATE_FIELDS})
             for row in due.values("id", "track_id", *STATE_FIELDS)
@@ -295,38 +333,39 @@ class _Bench:
         response = self.send(name)
         elapsed = time.perf_counter() - started
         if response.status_code != 200:
-            raise RuntimeError("%s answered %s: %s" % (name, response.status_code, response.content[:500]))
+            raise RuntimeError(f"{name} answered {response.status_code}: {response.content[:500]}")
         return elapsed
 
     def check(self) -> None:
         """Fail before measuring if an answer is not the one meant to be measured."""
-        now = datetime.now(dt_timezone.utc)
+        now = datetime.now(UTC)
         lines = []
         for name in ("due-small", "due-large"):
             self.prepare(name)
             response = self.send(name)
             if response.status_code != 200:
-                raise RuntimeError("%s answered %s: %s" % (name, response.status_code, response.content[:500]))
+                raise RuntimeError(f"{name} answered {response.status_code}: {response.content[:500]}")
             items = response.json()
             due_at = [datetime.fromisoformat(item["card"]["due_at"]) for item in items]
             if len(items) != DUE_LIMIT or any(moment > now for moment in due_at) or due_at != sorted(due_at):
                 raise RuntimeError("%s: %d items, not %d due ones in due order" % (name, len(items), DUE_LIMIT))
             if not all(item["mp3_url"] for item in items):
-                raise RuntimeError("%s: an item without mp3_url" % name)
+                raise RuntimeError(f"{name}: an item without mp3_url")
             lines.append("%s %d due items in due order, %d bytes" % (name, len(items), len(response.content)))
         self.prepare("grade")
         response = self.send("grade")
         if response.status_code != 200:
-            raise RuntimeError("grade answered %s: %s" % (response.status_code, response.content[:500]))
+            raise RuntimeError(f"grade answered {response.status_code}: {response.content[:500]}")
         state = response.json()
         if datetime.fromisoformat(state["due_at"]) <= now or state["drill"]:
-            raise RuntimeError("grade: the card is still due: %r" % state)
-        lines.append("grade moved the card to %s (interval %d days, no drill)" % (
-            state["due_at"][:10], state["interval_days"]))
+            raise RuntimeError(f"grade: the card is still due: {state!r}")
+        lines.append(
+            "grade moved the card to %s (interval %d days, no drill)" % (state["due_at"][:10], state["interval_days"])
+        )
         self.prepare("me")
         response = self.send("me")
         if response.status_code != 200 or response.json()["username"] != SMALL_USER:
-            raise RuntimeError("me answered %s: %s" % (response.status_code, response.content[:500]))
+            raise RuntimeError(f"me answered {response.status_code}: {response.content[:500]}")
         lines.append("me %d bytes" % len(response.content))
         print("check: " + "; ".join(lines), flush=True)
 
@@ -343,7 +382,7 @@ def measure(bench: _Bench, rounds: int, requests: int) -> dict[str, list[list[fl
             bench.one(name)
     times: dict[str, list[list[float]]] = {name: [] for name in names}
     for number in range(rounds):
-        order = names[number % len(names):] + names[:number % len(names)]
+        order = names[number % len(names) :] + names[: number % len(names)]
         run: dict[str, list[float]] = {name: [] for name in order}
         with ForeignLoad() as foreign:
             for _ in range(requests):
@@ -351,9 +390,17 @@ def measure(bench: _Bench, rounds: int, requests: int) -> dict[str, list[list[fl
                     run[name].append(bench.one(name))
         for name in order:
             times[name].append(run[name])
-            print("round %d  %-9s median %7.3f ms  (min %7.3f, p90 %7.3f)" % (
-                number + 1, name, _median_ms(run[name]), 1000 * min(run[name]),
-                1000 * statistics.quantiles(run[name], n=10)[-1]), flush=True)
+            print(
+                "round %d  %-9s median %7.3f ms  (min %7.3f, p90 %7.3f)"
+                % (
+                    number + 1,
+                    name,
+                    _median_ms(run[name]),
+                    1000 * min(run[name]),
+                    1000 * statistics.quantiles(run[name], n=10)[-1],
+                ),
+                flush=True,
+            )
         print("round %d  other load %.2f CPU, steal %.2f" % (number + 1, foreign.cpus, foreign.steal), flush=True)
     return times
 
@@ -404,19 +451,28 @@ def instrumented_pass(bench: _Bench, requests: int) -> dict[str, tuple[float, fl
     return result
 
 
-def report(bench: _Bench, times: dict[str, list[list[float]]], extra: dict[str, tuple[float, float, float]],
-           extra_requests: int) -> None:
+def report(
+    bench: _Bench,
+    times: dict[str, list[list[float]]],
+    extra: dict[str, tuple[float, float, float]],
+    extra_requests: int,
+) -> None:
     rounds, requests = len(times["me"]), len(times["me"][0])
     medians = {name: _median_ms([t for run in runs for t in run]) for name, runs in times.items()}
     print()
-    print("medians per request over %d rounds x %d requests (auth: JWT access token, Bearer header);" % (
-        rounds, requests))
-    print("after |, from an extra pass of %d requests each: SQL queries (JWT's user query included), median "
-          "time in SQL, mean time in garbage collection:" % extra_requests)
+    print(
+        "medians per request over %d rounds x %d requests (auth: JWT access token, Bearer header);" % (rounds, requests)
+    )
+    print(
+        "after |, from an extra pass of %d requests each: SQL queries (JWT's user query included), median "
+        "time in SQL, mean time in garbage collection:" % extra_requests
+    )
     for name, (path, who) in bench.endpoints.items():
         queries, in_sql, in_gc = extra[name]
-        print("  %-9s %-32s %-34s %8.3f ms  | %2g queries, %6.3f ms in SQL, %6.3f ms in GC" % (
-            name, path, who, medians[name], queries, in_sql, in_gc))
+        print(
+            "  %-9s %-32s %-34s %8.3f ms  | %2g queries, %6.3f ms in SQL, %6.3f ms in GC"
+            % (name, path, who, medians[name], queries, in_sql, in_gc)
+        )
     print()
     checks = (
         ("due-large", "due-small", TARGETS["scale"]),
@@ -426,10 +482,15 @@ def report(bench: _Bench, times: dict[str, list[list[float]]], extra: dict[str, 
     )
     for measured, reference, target in checks:
         ratio = medians[measured] / medians[reference]
-        per_round = ", ".join("%.2f" % (statistics.median(m) / statistics.median(r))
-                              for m, r in zip(times[measured], times[reference]))
-        print("ratio %s / %s = %.2f  (target <= %g: %s)  per round: %s" % (
-            measured, reference, ratio, target, "MET" if ratio <= target else "NOT MET", per_round))
+        per_round = ", ".join(
+            "%.2f" % (statistics.median(m) / statistics.median(r))
+            for m, r in zip(times[measured], times[reference], strict=False)
+        )
+        print(
+            "ratio {} / {} = {:.2f}  (target <= {:g}: {})  per round: {}".format(
+                measured, reference, ratio, target, "MET" if ratio <= target else "NOT MET", per_round
+            )
+        )
 
 
 def explain(bench: _Bench) -> None:
@@ -457,13 +518,15 @@ def explain(bench: _Bench) -> None:
         built.append((sql, tuple(params)))
     same = built == ran
     print()
-    print("EXPLAIN (ANALYZE, BUFFERS) of learning.selectors.due_cards for the --large user, limit %d "
-          "(the querysets below ran the same SQL and parameters as the selector: %s):" % (
-              DUE_LIMIT, "yes" if same else "NO, the selector ran %d queries: %r" % (len(ran), ran)))
-    for (label, qs), index in zip(querysets.items(), ("card_user_drill_idx", "card_user_due_idx")):
+    print(
+        "EXPLAIN (ANALYZE, BUFFERS) of learning.selectors.due_cards for the --large user, limit %d "
+        "(the querysets below ran the same SQL and parameters as the selector: %s):"
+        % (DUE_LIMIT, "yes" if same else "NO, the selector ran %d queries: %r" % (len(ran), ran))
+    )
+    for (label, qs), index in zip(querysets.items(), ("card_user_drill_idx", "card_user_due_idx"), strict=False):
         plan = qs.explain(analyze=True, buffers=True)
         print()
-        print("-- %s: uses %s: %s" % (label, index, "yes" if index in plan else "NO"))
+        print("-- {}: uses {}: {}".format(label, index, "yes" if index in plan else "NO"))
         for line in plan.splitlines():
             print("   " + line)
 
@@ -480,8 +543,10 @@ def profile(bench: _Bench, requests: int) -> None:
             bench.send(name)
             profiler.disable()
         print()
-        print("cProfile of %d %s requests (%s), top by own time, then by cumulative time:" % (
-            requests, name, bench.endpoints[name][0]))
+        print(
+            "cProfile of %d %s requests (%s), top by own time, then by cumulative time:"
+            % (requests, name, bench.endpoints[name][0])
+        )
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(15)
         stats.sort_stats("cumulative").print_stats(40)
@@ -496,11 +561,19 @@ def child_measure(rounds: int, requests: int, profile_requests: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
-    print("settings: DEBUG=%s, database %s %s, cache %s, Celery eager %s, throttles %s/%s, storage %s" % (
-        settings.DEBUG, connection.vendor, version,
-        settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1], settings.CELERY_TASK_ALWAYS_EAGER,
-        settings.THROTTLE_ANON_RATE, settings.THROTTLE_USER_RATE,
-        "S3" if settings.STORAGE_USES_S3 else "local files (URLs signed with django.core.signing)"), flush=True)
+    print(
+        "settings: DEBUG={}, database {} {}, cache {}, Celery eager {}, throttles {}/{}, storage {}".format(
+            settings.DEBUG,
+            connection.vendor,
+            version,
+            settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+            settings.CELERY_TASK_ALWAYS_EAGER,
+            settings.THROTTLE_ANON_RATE,
+            settings.THROTTLE_USER_RATE,
+            "S3" if settings.STORAGE_USES_S3 else "local files (URLs signed with django.core.signing)",
+        ),
+        flush=True,
+    )
     bench.check()
     times = measure(bench, rounds, requests)
     extra_requests = min(requests, 100)
@@ -525,25 +598,45 @@ def child_env(stack_env: dict[str, str], data_dir: str) -> dict[str, str]:
 
 def run_child(env: dict[str, str], *args: str) -> None:
     """A Django step in its own process; its output passes through."""
-    subprocess.run([sys.executable, *args], cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL, check=True,
-                   preexec_fn=die_with_parent(signal.SIGTERM))
+    subprocess.run(
+        [sys.executable, *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=True,
+        preexec_fn=die_with_parent(signal.SIGTERM),
+    )
 
 
 def run(args: argparse.Namespace) -> None:
     print(machine_line())
-    print("config: --small %d and --large %d cards (%d%% due), %d rounds x %d requests per endpoint "
-          "(+%d warm-up), due limit %d" % (
-              args.small, args.large, round(100 * DUE_FRACTION), args.rounds, args.requests, WARMUP_REQUESTS,
-              DUE_LIMIT), flush=True)
+    print(
+        "config: --small %d and --large %d cards (%d%% due), %d rounds x %d requests per endpoint "
+        "(+%d warm-up), due limit %d"
+        % (args.small, args.large, round(100 * DUE_FRACTION), args.rounds, args.requests, WARMUP_REQUESTS, DUE_LIMIT),
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="due-bench-") as tmp, Stack(services=("postgres",)) as stack:
         env = child_env(stack.env, tmp)
         started = time.monotonic()
         run_child(env, "manage.py", "migrate", "--noinput", "-v", "0")
         print("setup: PostgreSQL started and migrated in %.1fs" % (time.monotonic() - started), flush=True)
-        run_child(env, "-m", "bench.due_bench", "--child", "seed", "--small", str(args.small),
-                  "--large", str(args.large))
-        run_child(env, "-m", "bench.due_bench", "--child", "measure", "--rounds", str(args.rounds),
-                  "--requests", str(args.requests), "--profile", str(args.profile))
+        run_child(
+            env, "-m", "bench.due_bench", "--child", "seed", "--small", str(args.small), "--large", str(args.large)
+        )
+        run_child(
+            env,
+            "-m",
+            "bench.due_bench",
+            "--child",
+            "measure",
+            "--rounds",
+            str(args.rounds),
+            "--requests",
+            str(args.requests),
+            "--profile",
+            str(args.profile),
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -552,14 +645,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--large", type=int, default=100_000, help="cards of the large user (default 100000)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     parser.add_argument("--requests", type=int, default=200, help="requests per endpoint and round (default 200)")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="also cProfile N requests of each endpoint (default 0: no profile)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also cProfile N requests of each endpoint (default 0: no profile)",
+    )
     parser.add_argument("--child", choices=("seed", "measure"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     minimum = round(DUE_LIMIT / DUE_FRACTION) * 2  # a full due page with room to spare
     if args.small < minimum or args.large < minimum:
-        parser.error("--small and --large must be at least %d (%d%% due must fill a page of %d)" % (
-            minimum, round(100 * DUE_FRACTION), DUE_LIMIT))
+        parser.error(
+            "--small and --large must be at least %d (%d%% due must fill a page of %d)"
+            % (minimum, round(100 * DUE_FRACTION), DUE_LIMIT)
+        )
     if args.rounds < 1 or args.requests < 2:
         parser.error("--rounds must be at least 1 and --requests at least 2")
     if args.profile < 0:
@@ -590,9 +690,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted; PostgreSQL stopped", file=sys.stderr)
         return 130
     except subprocess.CalledProcessError as exc:
-        print("\na step failed (exit %s): %s" % (exc.returncode, " ".join(exc.cmd[1:])), file=sys.stderr)
+        print("\na step failed (exit {}): {}".format(exc.returncode, " ".join(exc.cmd[1:])), file=sys.stderr)
         return 1
-    print("\ntotal time %.0fs, load(1/5/15m) at the end %s" % (time.monotonic() - started, load_average()))
+    print(f"\ntotal time {time.monotonic() - started:.0f}s, load(1/5/15m) at the end {load_average()}")
     return 0
 
 

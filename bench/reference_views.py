@@ -58,8 +58,20 @@ def _iso(value) -> str:
 
 
 def _song(row: tuple) -> dict:
-    (song_id, title, artist, album, genre, language, duration,
-     audio, artwork, created_by_id, created_at, updated_at) = row
+    (
+        song_id,
+        title,
+        artist,
+        album,
+        genre,
+        language,
+        duration,
+        audio,
+        artwork,
+        created_by_id,
+        created_at,
+        updated_at,
+    ) = row
     return {
         "id": str(song_id),
         "title": title,

@@ -140,10 +140,10 @@ class FfmpegPeak:
             if not entry.name.isdigit():
                 continue
             try:
-                text = Path("/proc/%s/stat" % entry.name).read_text()
+                text = Path(f"/proc/{entry.name}/stat").read_text()
             except OSError:
                 continue
-            name = text[text.find("(") + 1:text.rfind(")")]
+            name = text[text.find("(") + 1 : text.rfind(")")]
             if name == "ffmpeg" and int(text.rsplit(")", 1)[1].split()[1]) == self.parent:
                 return int(entry.name)
         return None
@@ -177,12 +177,15 @@ def noise_filter(seconds: float) -> str:
 
 
 def make_flac(path: Path, seconds: float) -> None:
-    _ffmpeg("-filter_complex", noise_filter(seconds), "-map", "[out]", "-sample_fmt", "s16", "-codec:a", "flac", str(path))
+    _ffmpeg(
+        "-filter_complex", noise_filter(seconds), "-map", "[out]", "-sample_fmt", "s16", "-codec:a", "flac", str(path)
+    )
 
 
 def make_mp3(path: Path, seconds: float) -> None:
-    _ffmpeg("-filter_complex", noise_filter(seconds), "-map", "[out]",
-            "-codec:a", "libmp3lame", "-b:a", "320k", str(path))
+    _ffmpeg(
+        "-filter_complex", noise_filter(seconds), "-map", "[out]", "-codec:a", "libmp3lame", "-b:a", "320k", str(path)
+    )
 
 
 def make_cover(path: Path) -> None:
@@ -206,13 +209,17 @@ def run_child(env: dict[str, str], *args: str) -> dict:
     """Run `python -m bench.transcode_bench --child ...`; its stderr passes through."""
     completed = subprocess.run(
         [sys.executable, "-m", "bench.transcode_bench", "--child", *args],
-        cwd=PROJECT_DIR, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
         preexec_fn=die_with_parent(signal.SIGTERM),
     )
     lines = completed.stdout.splitlines()
-    results = [line[len(RESULT_PREFIX):] for line in lines if line.startswith(RESULT_PREFIX)]
+    results = [line[len(RESULT_PREFIX) :] for line in lines if line.startswith(RESULT_PREFIX)]
     if completed.returncode != 0 or not results:
-        raise RuntimeError("child %s failed (exit %s):\n%s" % (args[0], completed.returncode, completed.stdout[-3000:]))
+        raise RuntimeError(f"child {args[0]} failed (exit {completed.returncode}):\n{completed.stdout[-3000:]}")
     for line in lines:
         if not line.startswith(RESULT_PREFIX):
             print("  [child] " + line)
@@ -237,14 +244,15 @@ def _database_line() -> str:
     if connection.vendor == "sqlite":
         import sqlite3
 
-        database = "sqlite (SQLite %s) at %s" % (sqlite3.sqlite_version, connection.settings_dict["NAME"])
+        database = "sqlite (SQLite {}) at {}".format(sqlite3.sqlite_version, connection.settings_dict["NAME"])
     else:
-        database = "%s %s" % (connection.vendor, connection.settings_dict.get("NAME"))
+        database = "{} {}".format(connection.vendor, connection.settings_dict.get("NAME"))
     location = getattr(default_storage, "location", "")  # also makes the lazy storage load
     storage = default_storage.__class__  # the class of the storage behind the lazy object
-    return "database: %s; storage: %s.%s at %s; Celery eager: %s; DEBUG: %s" % (
-        database, storage.__module__, storage.__name__, location,
-        settings.CELERY_TASK_ALWAYS_EAGER, settings.DEBUG)
+    return (
+        f"database: {database}; storage: {storage.__module__}.{storage.__name__} at {location}; "
+        f"Celery eager: {settings.CELERY_TASK_ALWAYS_EAGER}; DEBUG: {settings.DEBUG}"
+    )
 
 
 def child_setup(flac: Path) -> None:
@@ -265,16 +273,27 @@ def child_setup(flac: Path) -> None:
     props = info.properties
     owner = get_user_model().objects.create(username="bench-transcode")
     track = Track(
-        owner=owner, file_name=FLAC_NAME, name=info.tags.title, artist=info.tags.artist, album=info.tags.album,
-        genre=info.tags.genre, bpm=info.tags.bpm, musical_key=info.tags.initial_key,
-        duration_seconds=props.duration_seconds, bitrate=props.bitrate_kbps, sample_rate=props.sample_rate,
-        channels=props.channels, format=props.format, size=flac.stat().st_size, status=Track.Status.PROCESSING,
+        owner=owner,
+        file_name=FLAC_NAME,
+        name=info.tags.title,
+        artist=info.tags.artist,
+        album=info.tags.album,
+        genre=info.tags.genre,
+        bpm=info.tags.bpm,
+        musical_key=info.tags.initial_key,
+        duration_seconds=props.duration_seconds,
+        bitrate=props.bitrate_kbps,
+        sample_rate=props.sample_rate,
+        channels=props.channels,
+        format=props.format,
+        size=flac.stat().st_size,
+        status=Track.Status.PROCESSING,
     )
     track.original_key = files.original_key(owner.pk, track.pk, "bench", props.format)
     with open(flac, "rb") as handle:
         stored = default_storage.save(track.original_key, File(handle))
     if stored != track.original_key:
-        raise RuntimeError("storage stored the original as %r, not %r" % (stored, track.original_key))
+        raise RuntimeError(f"storage stored the original as {stored!r}, not {track.original_key!r}")
     # As the confirm would: the tag set and the cover, which the transcode writes into the MP3.
     if info.cover is not None:
         track.artwork_key = files.artwork_key(owner.pk, track.pk, "bench", info.cover.mime)
@@ -282,13 +301,20 @@ def child_setup(flac: Path) -> None:
     with transaction.atomic():
         track.save()
         TrackDetails.objects.create(
-            track=track, **{item.name: getattr(info.tags, item.name) for item in fields(tags.TagSet)})
-    _emit({
-        "track_id": str(track.pk), "database": _database_line(),
-        "duration": props.duration_seconds, "sample_rate": props.sample_rate, "channels": props.channels,
-        "bitrate": props.bitrate_kbps, "cover_bytes": len(info.cover.data) if info.cover else 0,
-        "tag_fields": sum(1 for item in fields(tags.TagSet) if getattr(info.tags, item.name) not in ("", None)),
-    })
+            track=track, **{item.name: getattr(info.tags, item.name) for item in fields(tags.TagSet)}
+        )
+    _emit(
+        {
+            "track_id": str(track.pk),
+            "database": _database_line(),
+            "duration": props.duration_seconds,
+            "sample_rate": props.sample_rate,
+            "channels": props.channels,
+            "bitrate": props.bitrate_kbps,
+            "cover_bytes": len(info.cover.data) if info.cover else 0,
+            "tag_fields": sum(1 for item in fields(tags.TagSet) if getattr(info.tags, item.name) not in ("", None)),
+        }
+    )
 
 
 class _Timers:
@@ -350,19 +376,27 @@ def child_transcode(track_id: str, breakdown: bool) -> None:
 
     track.refresh_from_db()
     if track.status != Track.Status.READY or not track.mp3_key or not default_storage.exists(track.mp3_key):
-        raise RuntimeError("track ended %r (mp3_key=%r): %s" % (track.status, track.mp3_key, track.error))
+        raise RuntimeError(f"track ended {track.status!r} (mp3_key={track.mp3_key!r}): {track.error}")
     mp3_path = default_storage.path(track.mp3_key)
     info = tags.read_audio_file(mp3_path)
-    _emit({
-        "seconds": elapsed,
-        "maxrss_self_kb": peak_self, "maxrss_self_before_kb": before_self,
-        "maxrss_children_kb": peak_children, "maxrss_children_before_kb": before_children,
-        "ffmpeg_hwm_kb": ffmpeg_peak.peak_kb,
-        "mp3_bytes": os.path.getsize(mp3_path), "mp3_duration": transcode.mp3_duration(mp3_path),
-        "mp3_sample_rate": info.properties.sample_rate, "mp3_kbps": info.properties.bitrate_kbps,
-        "mp3_title": info.tags.title, "mp3_cover_bytes": len(info.cover.data) if info.cover else 0,
-        "steps": timers.seconds if timers else {}, "calls": timers.calls if timers else {},
-    })
+    _emit(
+        {
+            "seconds": elapsed,
+            "maxrss_self_kb": peak_self,
+            "maxrss_self_before_kb": before_self,
+            "maxrss_children_kb": peak_children,
+            "maxrss_children_before_kb": before_children,
+            "ffmpeg_hwm_kb": ffmpeg_peak.peak_kb,
+            "mp3_bytes": os.path.getsize(mp3_path),
+            "mp3_duration": transcode.mp3_duration(mp3_path),
+            "mp3_sample_rate": info.properties.sample_rate,
+            "mp3_kbps": info.properties.bitrate_kbps,
+            "mp3_title": info.tags.title,
+            "mp3_cover_bytes": len(info.cover.data) if info.cover else 0,
+            "steps": timers.seconds if timers else {},
+            "calls": timers.calls if timers else {},
+        }
+    )
 
 
 def child_confirm(count: int, template: Path, cover: Path, work: Path) -> None:
@@ -388,10 +422,21 @@ def child_confirm(count: int, template: Path, cover: Path, work: Path) -> None:
         path = folder / name
         shutil.copyfile(template, path)
         # A different title (and comment) per copy: the service discards byte-identical files.
-        tag_mp3(path, TagSet(
-            title="Confirm %04d" % number, artist="Bench Artist", album="Bench Album", date="2024",
-            track_number=number % 99 + 1, genre="House", bpm=124.0, initial_key="8A",
-            comment="copy %d" % number), art)
+        tag_mp3(
+            path,
+            TagSet(
+                title="Confirm %04d" % number,
+                artist="Bench Artist",
+                album="Bench Album",
+                date="2024",
+                track_number=number % 99 + 1,
+                genre="House",
+                bpm=124.0,
+                initial_key="8A",
+                comment="copy %d" % number,
+            ),
+            art,
+        )
         names.append(name)
     tagged = time.perf_counter() - started
 
@@ -403,30 +448,37 @@ def child_confirm(count: int, template: Path, cover: Path, work: Path) -> None:
     confirm_limit = ConfirmRequestSerializer().fields["files"].max_length
     started = time.perf_counter()
     slots = []
-    for batch in (names[at:at + upload_limit] for at in range(0, count, upload_limit)):
-        response = client.post("/api/tracks/upload-urls/", {"files": [
-            {"file_name": name, "content_type": "audio/mpeg", "size": (folder / name).stat().st_size}
-            for name in batch]}, format="json")
+    for batch in (names[at : at + upload_limit] for at in range(0, count, upload_limit)):
+        response = client.post(
+            "/api/tracks/upload-urls/",
+            {
+                "files": [
+                    {"file_name": name, "content_type": "audio/mpeg", "size": (folder / name).stat().st_size}
+                    for name in batch
+                ]
+            },
+            format="json",
+        )
         if response.status_code != 201:
-            raise RuntimeError("upload-urls answered %s: %s" % (response.status_code, response.content[:500]))
+            raise RuntimeError(f"upload-urls answered {response.status_code}: {response.content[:500]}")
         slots.append(response.json()["uploads"])
     slots = [slot for batch in slots for slot in batch]
     for slot in slots:
         with open(folder / slot["file_name"], "rb") as handle:
             if default_storage.save(slot["key"], File(handle)) != slot["key"]:
-                raise RuntimeError("storage renamed %s" % slot["key"])
+                raise RuntimeError("storage renamed {}".format(slot["key"]))
     uploaded = time.perf_counter() - started
 
     request_seconds = []
     statuses: dict[str, int] = {}
-    batches = [slots[at:at + confirm_limit] for at in range(0, count, confirm_limit)]
+    batches = [slots[at : at + confirm_limit] for at in range(0, count, confirm_limit)]
     for batch in batches:
         body = {"files": [{"track_id": s["track_id"], "file_name": s["file_name"], "key": s["key"]} for s in batch]}
         started = time.perf_counter()
         response = client.post("/api/tracks/", body, format="json")
         request_seconds.append(time.perf_counter() - started)
         if response.status_code != 200:
-            raise RuntimeError("confirm answered %s: %s" % (response.status_code, response.content[:500]))
+            raise RuntimeError(f"confirm answered {response.status_code}: {response.content[:500]}")
         results = response.json()["tracks"]
         if len(results) != len(batch):
             raise RuntimeError("confirm answered %d results for %d files" % (len(results), len(batch)))
@@ -436,16 +488,25 @@ def child_confirm(count: int, template: Path, cover: Path, work: Path) -> None:
         if not_ready:  # a measurement of failures or duplicates is not the one wanted
             raise RuntimeError("%d of %d files not ready, e.g. %r" % (len(not_ready), len(results), not_ready[0]))
     ready = Track.objects.filter(owner=owner, status=Track.Status.READY)
-    _emit({
-        "files": count, "batches": [len(batch) for batch in batches], "request_seconds": request_seconds,
-        "confirm_limit": confirm_limit, "upload_limit": upload_limit,
-        "upload_requests": -(-count // upload_limit),
-        "statuses": statuses, "ready_rows": ready.count(),
-        "rows_with_artwork": ready.exclude(artwork_key="").count(),
-        "rows_titled": ready.filter(name__startswith="Confirm ").count(),
-        "file_bytes": (folder / names[0]).stat().st_size, "cover_bytes": len(art.data),
-        "tagging_seconds": tagged, "upload_seconds": uploaded, "database": _database_line(),
-    })
+    _emit(
+        {
+            "files": count,
+            "batches": [len(batch) for batch in batches],
+            "request_seconds": request_seconds,
+            "confirm_limit": confirm_limit,
+            "upload_limit": upload_limit,
+            "upload_requests": -(-count // upload_limit),
+            "statuses": statuses,
+            "ready_rows": ready.count(),
+            "rows_with_artwork": ready.exclude(artwork_key="").count(),
+            "rows_titled": ready.filter(name__startswith="Confirm ").count(),
+            "file_bytes": (folder / names[0]).stat().st_size,
+            "cover_bytes": len(art.data),
+            "tagging_seconds": tagged,
+            "upload_seconds": uploaded,
+            "database": _database_line(),
+        }
+    )
 
 
 # --- measuring (parent) -------------------------------------------------------------
@@ -469,7 +530,7 @@ def run_bare(source: Path, target: Path) -> tuple[float, int, int]:
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-        raise RuntimeError("bare ffmpeg failed (exit %s): %s" % (proc.returncode, " ".join(argv)))
+        raise RuntimeError("bare ffmpeg failed (exit {}): {}".format(proc.returncode, " ".join(argv)))
     return elapsed, usage.ru_maxrss, peak.peak_kb
 
 
@@ -489,15 +550,34 @@ def measure(env: dict[str, str], track_id: str, source: Path, work: Path, rounds
         result["other_cpus"], result["steal"] = foreign.cpus, foreign.steal
         label = "warm-up" if number is None else "round %d" % number
         if kind == "project":
-            print("%-8s project %7.3fs  RUSAGE_SELF %s (%s before the task body)  RUSAGE_CHILDREN %s  "
-                  "ffmpeg VmHWM %s  other load %.2f CPU, steal %.2f" % (
-                      label, result["seconds"], _mb(result["maxrss_self_kb"]), _mb(result["maxrss_self_before_kb"]),
-                      _mb(result["maxrss_children_kb"]), _mb(result["ffmpeg_hwm_kb"]), foreign.cpus, foreign.steal),
-                  flush=True)
+            print(
+                "%-8s project %7.3fs  RUSAGE_SELF %s (%s before the task body)  RUSAGE_CHILDREN %s  "
+                "ffmpeg VmHWM %s  other load %.2f CPU, steal %.2f"
+                % (
+                    label,
+                    result["seconds"],
+                    _mb(result["maxrss_self_kb"]),
+                    _mb(result["maxrss_self_before_kb"]),
+                    _mb(result["maxrss_children_kb"]),
+                    _mb(result["ffmpeg_hwm_kb"]),
+                    foreign.cpus,
+                    foreign.steal,
+                ),
+                flush=True,
+            )
         else:
-            print("%-8s bare    %7.3fs  ffmpeg wait4 max RSS %s  VmHWM %s  other load %.2f CPU, steal %.2f" % (
-                label, result["seconds"], _mb(result["maxrss_kb"]), _mb(result["ffmpeg_hwm_kb"]), foreign.cpus,
-                foreign.steal), flush=True)
+            print(
+                "%-8s bare    %7.3fs  ffmpeg wait4 max RSS %s  VmHWM %s  other load %.2f CPU, steal %.2f"
+                % (
+                    label,
+                    result["seconds"],
+                    _mb(result["maxrss_kb"]),
+                    _mb(result["ffmpeg_hwm_kb"]),
+                    foreign.cpus,
+                    foreign.steal,
+                ),
+                flush=True,
+            )
         return result
 
     # Page cache, ffmpeg's and Python's files: the first run of each pays for them; not counted.
@@ -518,44 +598,70 @@ def report_transcode(results: dict[str, list], rounds: int) -> None:
     ratio = p_median / b_median
     print()
     print("transcode, %d rounds each, alternating:" % rounds)
-    print("  project  tracks.services.track_transcode  median %.3fs  (min %.3fs, max %.3fs)" % (
-        p_median, min(p_times), max(p_times)))
-    print("  bare     ffmpeg (argv below)              median %.3fs  (min %.3fs, max %.3fs)" % (
-        b_median, min(b_times), max(b_times)))
-    print("           %s" % " ".join(BARE_ARGV).replace("{in}", "in.flac").replace("{out}", "out.mp3"))
-    per_round = ", ".join("%.3f" % (p / b) for p, b in zip(p_times, b_times))
+    for label, median, times in (
+        ("project  tracks.services.track_transcode", p_median, p_times),
+        ("bare     ffmpeg (argv below)             ", b_median, b_times),
+    ):
+        print(f"  {label}  median {median:.3f}s  (min {min(times):.3f}s, max {max(times):.3f}s)")
+    print("           {}".format(" ".join(BARE_ARGV).replace("{in}", "in.flac").replace("{out}", "out.mp3")))
+    per_round = ", ".join("%.3f" % (p / b) for p, b in zip(p_times, b_times, strict=False))
     verdict = "MET" if ratio <= TARGET_RATIO else "NOT MET"
-    print("  ratio project/bare (medians) = %.3f  (target <= %.2f: %s)  per round: %s" % (
-        ratio, TARGET_RATIO, verdict, per_round))
+    target = f"(target <= {TARGET_RATIO:.2f}: {verdict})"
+    print(f"  ratio project/bare (medians) = {ratio:.3f}  {target}  per round: {per_round}")
     self_peak = max(r["maxrss_self_kb"] for r in project)
     ffmpeg_peak = max(r["ffmpeg_hwm_kb"] for r in project)
     print("  worker peak memory (max over rounds), child process running only the task body:")
-    print("    RUSAGE_SELF      max RSS %s  the worker process (Django loaded; %s of it before the task body)" % (
-        _mb(self_peak), _mb(max(r["maxrss_self_before_kb"] for r in project))))
-    print("    RUSAGE_CHILDREN  max RSS %s  its ffmpeg as the kernel counts it: never below the worker's RSS" % (
-        _mb(max(r["maxrss_children_kb"] for r in project))))
+    print(
+        "    RUSAGE_SELF      max RSS {}  the worker process (Django loaded; {} of it before the task body)".format(
+            _mb(self_peak), _mb(max(r["maxrss_self_before_kb"] for r in project))
+        )
+    )
+    print(
+        "    RUSAGE_CHILDREN  max RSS {}  its ffmpeg as the kernel counts it: never below the worker's RSS".format(
+            _mb(max(r["maxrss_children_kb"] for r in project))
+        )
+    )
     print("                              at fork (Linux keeps the pre-exec high-water mark), so not ffmpeg's own")
-    print("    ffmpeg VmHWM     peak  %s  the project's ffmpeg itself (/proc, sampled every 20 ms)" % _mb(ffmpeg_peak))
-    print("    worker + ffmpeg  <=    %s  (both peaks added; they run at the same time)" % _mb(self_peak + ffmpeg_peak))
-    print("    bare ffmpeg      max RSS %s (wait4), VmHWM %s" % (
-        _mb(max(r["maxrss_kb"] for r in bare)), _mb(max(r["ffmpeg_hwm_kb"] for r in bare))))
+    print(f"    ffmpeg VmHWM     peak  {_mb(ffmpeg_peak)}  the project's ffmpeg itself (/proc, sampled every 20 ms)")
+    print(f"    worker + ffmpeg  <=    {_mb(self_peak + ffmpeg_peak)}  (both peaks added; they run at the same time)")
+    print(
+        "    bare ffmpeg      max RSS {} (wait4), VmHWM {}".format(
+            _mb(max(r["maxrss_kb"] for r in bare)), _mb(max(r["ffmpeg_hwm_kb"] for r in bare))
+        )
+    )
     disturbed = max(r["other_cpus"] for r in project + bare)
     if disturbed > 0.1:
-        print("  warning: other processes used up to %.2f CPU during a round; figures are skewed" % disturbed)
+        print(f"  warning: other processes used up to {disturbed:.2f} CPU during a round; figures are skewed")
     last = project[-1]
-    print("  output check (last project round): ready, %.1f MB, %s Hz, %s kbps, %.3fs, title %r, cover %d bytes" % (
-        last["mp3_bytes"] / 1e6, last["mp3_sample_rate"], last["mp3_kbps"], last["mp3_duration"],
-        last["mp3_title"], last["mp3_cover_bytes"]))
+    print(
+        "  output check (last project round): ready, %.1f MB, %s Hz, %s kbps, %.3fs, title %r, cover %d bytes"
+        % (
+            last["mp3_bytes"] / 1e6,
+            last["mp3_sample_rate"],
+            last["mp3_kbps"],
+            last["mp3_duration"],
+            last["mp3_title"],
+            last["mp3_cover_bytes"],
+        )
+    )
 
 
 def report_breakdown(result: dict) -> None:
     total = result["seconds"]
     print()
-    print("breakdown of one more, instrumented project run (not in the medians): total %.3fs" % total)
+    print(f"breakdown of one more, instrumented project run (not in the medians): total {total:.3f}s")
     steps = result["steps"]
     for label, seconds in steps.items():
-        print("  %-40s %8.3fs  %5.1f%%  (%d call%s)" % (
-            label, seconds, 100 * seconds / total, result["calls"][label], "" if result["calls"][label] == 1 else "s"))
+        print(
+            "  %-40s %8.3fs  %5.1f%%  (%d call%s)"
+            % (
+                label,
+                seconds,
+                100 * seconds / total,
+                result["calls"][label],
+                "" if result["calls"][label] == 1 else "s",
+            )
+        )
     rest = total - sum(steps.values())
     print("  %-40s %8.3fs  %5.1f%%" % ("rest (row query, temp dir, cleanup)", rest, 100 * rest / total))
 
@@ -565,27 +671,49 @@ def report_confirm(result: dict) -> None:
     total = sum(seconds)
     files = result["files"]
     print()
-    print("confirm: %d uploaded MP3s in %d POST /api/tracks/ (%s files; the endpoint takes at most %d per request)" % (
-        files, len(seconds), " + ".join(str(size) for size in result["batches"]), result["confirm_limit"]))
-    print("  each file: %.0f s 320 kbps MP3, %d bytes, ID3v2.4 tags + %d-byte JPEG cover, distinct title" % (
-        CONFIRM_SECONDS, result["file_bytes"], result["cover_bytes"]))
-    print("  total %.3fs for %d files = %.2f ms per file%s" % (
-        total, files, 1000 * total / files,
-        "; per request: " + ", ".join("%.3fs" % s for s in seconds) if len(seconds) > 1 else ""))
-    print("  bodies 200, statuses %s; rows ready %d, with artwork %d, titled from tags %d  %s" % (
-        result["statuses"], result["ready_rows"], result["rows_with_artwork"], result["rows_titled"],
-        "OK" if result["ready_rows"] == files == result["statuses"].get("ready") else "NOT ALL READY"))
-    print("  (not timed: tagging the copies %.1fs; %d POST upload-urls of at most %d files + bytes put in storage "
-          "directly %.1fs)" % (result["tagging_seconds"], result["upload_requests"], result["upload_limit"],
-                               result["upload_seconds"]))
+    print(
+        "confirm: %d uploaded MP3s in %d POST /api/tracks/ (%s files; the endpoint takes at most %d per request)"
+        % (files, len(seconds), " + ".join(str(size) for size in result["batches"]), result["confirm_limit"])
+    )
+    print(
+        "  each file: %.0f s 320 kbps MP3, %d bytes, ID3v2.4 tags + %d-byte JPEG cover, distinct title"
+        % (CONFIRM_SECONDS, result["file_bytes"], result["cover_bytes"])
+    )
+    print(
+        "  total %.3fs for %d files = %.2f ms per file%s"
+        % (
+            total,
+            files,
+            1000 * total / files,
+            "; per request: " + ", ".join(f"{s:.3f}s" for s in seconds) if len(seconds) > 1 else "",
+        )
+    )
+    print(
+        "  bodies 200, statuses %s; rows ready %d, with artwork %d, titled from tags %d  %s"
+        % (
+            result["statuses"],
+            result["ready_rows"],
+            result["rows_with_artwork"],
+            result["rows_titled"],
+            "OK" if result["ready_rows"] == files == result["statuses"].get("ready") else "NOT ALL READY",
+        )
+    )
+    print(
+        "  (not timed: tagging the copies %.1fs; %d POST upload-urls of at most %d files + bytes put in storage "
+        "directly %.1fs)"
+        % (result["tagging_seconds"], result["upload_requests"], result["upload_limit"], result["upload_seconds"])
+    )
     print("  " + result["database"])
 
 
 def run(args: argparse.Namespace) -> None:
     print(machine_line())
     version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True).stdout.split("\n")[0]
-    print("%s; %d rounds; source %.4g min stereo %d Hz FLAC; confirm %d files" % (
-        version, args.rounds, args.minutes, SAMPLE_RATE, args.confirm_files), flush=True)
+    print(
+        "%s; %d rounds; source %.4g min stereo %d Hz FLAC; confirm %d files"
+        % (version, args.rounds, args.minutes, SAMPLE_RATE, args.confirm_files),
+        flush=True,
+    )
     work = Path(tempfile.mkdtemp(prefix="transcode-bench-"))
     try:
         started = time.monotonic()
@@ -598,13 +726,29 @@ def run(args: argparse.Namespace) -> None:
         made = time.monotonic() - started
         env = child_env(work / "data")
         started = time.monotonic()
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=PROJECT_DIR, env=env,
-                       check=True, preexec_fn=die_with_parent(signal.SIGTERM))
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=PROJECT_DIR,
+            env=env,
+            check=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
+        )
         setup = run_child(env, "setup", "--flac", str(source))
-        print("setup: FLAC %.1f MB (%s kb/s, %s Hz, %s ch, %.2fs, %d tag fields, %d-byte JPEG cover) made in %.1fs; "
-              "migrated and track row + original in storage in %.1fs" % (
-                  source.stat().st_size / 1e6, setup["bitrate"], setup["sample_rate"], setup["channels"],
-                  setup["duration"], setup["tag_fields"], setup["cover_bytes"], made, time.monotonic() - started))
+        print(
+            "setup: FLAC %.1f MB (%s kb/s, %s Hz, %s ch, %.2fs, %d tag fields, %d-byte JPEG cover) made in %.1fs; "
+            "migrated and track row + original in storage in %.1fs"
+            % (
+                source.stat().st_size / 1e6,
+                setup["bitrate"],
+                setup["sample_rate"],
+                setup["channels"],
+                setup["duration"],
+                setup["tag_fields"],
+                setup["cover_bytes"],
+                made,
+                time.monotonic() - started,
+            )
+        )
         print("  " + setup["database"], flush=True)
         results = measure(env, setup["track_id"], source, work, args.rounds)
         report_transcode(results, args.rounds)
@@ -613,8 +757,20 @@ def run(args: argparse.Namespace) -> None:
         if args.confirm_files:
             template = work / "template.mp3"
             make_mp3(template, CONFIRM_SECONDS)
-            report_confirm(run_child(env, "confirm", "--files", str(args.confirm_files), "--mp3", str(template),
-                                     "--cover", str(cover), "--work", str(work)))
+            report_confirm(
+                run_child(
+                    env,
+                    "confirm",
+                    "--files",
+                    str(args.confirm_files),
+                    "--mp3",
+                    str(template),
+                    "--cover",
+                    str(cover),
+                    "--work",
+                    str(work),
+                )
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -624,8 +780,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     parser.add_argument("--minutes", type=float, default=5.0, help="length of the FLAC in minutes (default 5)")
     parser.add_argument("--confirm-files", type=int, default=500, help="MP3s to confirm, 0 to skip (default 500)")
-    parser.add_argument("--no-breakdown", dest="breakdown", action="store_false",
-                        help="skip the extra instrumented project run that times each step")
+    parser.add_argument(
+        "--no-breakdown",
+        dest="breakdown",
+        action="store_false",
+        help="skip the extra instrumented project run that times each step",
+    )
     # Internal: the steps that need Django configured run in child processes.
     parser.add_argument("--child", choices=("setup", "transcode", "confirm"), help=argparse.SUPPRESS)
     parser.add_argument("--track-id", help=argparse.SUPPRESS)
@@ -669,7 +829,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; temporary files removed", file=sys.stderr)
         return 130
-    print("\ntotal time %.0fs, load(1/5/15m) at the end %s" % (time.monotonic() - started, load_average()))
+    print(f"\ntotal time {time.monotonic() - started:.0f}s, load(1/5/15m) at the end {load_average()}")
     return 0
 
 

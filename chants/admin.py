@@ -13,7 +13,7 @@ class SongAdminForm(forms.ModelForm):
 
     class Meta:
         model = Song
-        fields = "__all__"
+        fields = ("title", "artist", "album", "genre", "language", "duration_seconds", "lyrics", "audio", "artwork")
 
     def clean_audio(self):
         return self._checked(AssetKind.AUDIO)
@@ -62,7 +62,17 @@ class AssetUploadInline(admin.TabularInline):
 @admin.register(Song)
 class SongAdmin(admin.ModelAdmin):
     form = SongAdminForm
-    list_display = ("title", "artist", "album", "genre", "language", "duration_seconds", "has_audio", "has_artwork", "updated_at")
+    list_display = (
+        "title",
+        "artist",
+        "album",
+        "genre",
+        "language",
+        "duration_seconds",
+        "has_audio",
+        "has_artwork",
+        "updated_at",
+    )
     list_filter = ("genre", "language", "created_at")
     search_fields = ("title", "artist", "album", "lyrics")
     readonly_fields = ("id", "created_by", "created_at", "updated_at")

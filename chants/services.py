@@ -126,7 +126,7 @@ def asset_upload_complete(*, upload_id) -> AssetUpload:
 
 
 def asset_uploads_expire(*, now=None) -> int:
-    """Fail uploads left waiting for their bytes, or stuck in processing since they were queued; delete their objects."""
+    """Fail uploads left waiting for their bytes, or stuck processing since they were queued; delete their objects."""
     now = now or timezone.now()
     stale = AssetUpload.objects.alias(queued=Coalesce("queued_at", "created_at")).filter(
         Q(status=AssetUpload.Status.AWAITING_UPLOAD, created_at__lt=now - UPLOAD_WAIT_LIMIT)

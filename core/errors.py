@@ -58,9 +58,7 @@ def body_error(exc) -> exceptions.APIException | None:
             "(files in a multipart upload do not count)."
         )
     if isinstance(exc, TooManyFieldsSent):
-        return exceptions.ParseError(
-            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields."
-        )
+        return exceptions.ParseError(f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields.")
     if isinstance(exc, TooManyFilesSent):
         return exceptions.ParseError(f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.")
     if isinstance(exc, MultiPartParserError):

@@ -58,7 +58,9 @@ ALIASES = {
     "image/pjpeg": "image/jpeg",
 }
 # Served inline (a player or <img> can use them); everything else is an attachment.
-_SERVED_INLINE = {extension: content_type for content_type, extension in {**AUDIO_EXTENSIONS, **IMAGE_EXTENSIONS}.items()}
+_SERVED_INLINE = {
+    extension: content_type for content_type, extension in {**AUDIO_EXTENSIONS, **IMAGE_EXTENSIONS}.items()
+}
 # Served as attachments with a type of their own.
 _SERVED_AS_ATTACHMENT = {".zip": "application/zip", ".json": "application/json"}
 
@@ -80,7 +82,7 @@ AUDIO_FORMATS = {
     "OggOpus": ("opus", "audio/opus"),
 }
 
-FORMAT_CONTENT_TYPES = {format_name: content_type for format_name, content_type in AUDIO_FORMATS.values()}
+FORMAT_CONTENT_TYPES = dict(AUDIO_FORMATS.values())
 
 NOT_AUDIO = "The file is not a recognisable audio file (MP3, FLAC, WAV, AIFF, Ogg, MP4)."
 NOT_AN_IMAGE = "The file is not a JPEG, PNG, WebP or GIF image that can be decoded."
@@ -198,6 +200,8 @@ def check_audio(path: str | os.PathLike[str]) -> CheckedAudio:
     if not math.isfinite(length) or length <= 0:
         raise MediaRejected("The file has no audio in it (its duration is zero).")
     return CheckedAudio(
-        content_type=content_type, extension=AUDIO_EXTENSIONS[content_type], format=format_name,
+        content_type=content_type,
+        extension=AUDIO_EXTENSIONS[content_type],
+        format=format_name,
         duration_seconds=float(length),
     )

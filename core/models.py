@@ -44,7 +44,10 @@ class User(AbstractUser):
     # same way on SQLite and PostgreSQL (SQLite's UPPER() folds ASCII only, as PostgreSQL's does under
     # the C collation, so a unique UPPER(username) let both in).
     # NULL only for a name that already clashed when migration 0004 added the column (see save()).
-    username_folded = models.CharField(max_length=USERNAME_MAX_LENGTH, unique=True, null=True, editable=False)
+    # NULL, not "": unique allows many NULLs but one empty string.
+    username_folded = models.CharField(  # noqa: DJ001
+        max_length=USERNAME_MAX_LENGTH, unique=True, null=True, editable=False
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -67,12 +70,15 @@ class User(AbstractUser):
 
     def _folded_name_to_store(self) -> str | None:
         folded = fold_username(self.username)
-        if self.username_folded is None and not self._state.adding:
+        if (
+            self.username_folded is None
+            and not self._state.adding
+            and (len(folded) > USERNAME_MAX_LENGTH or self._folded_name_held_elsewhere(folded))
+        ):
             # The name clashed with an older account's when migration 0004 filled the column. The account
             # keeps working and saving; it takes its folded name once that is free (renamed, or the other
             # account deleted). The admin refuses any edit of it until it is renamed (clean()).
-            if len(folded) > USERNAME_MAX_LENGTH or self._folded_name_held_elsewhere(folded):
-                return None
+            return None
         return folded
 
     def _folded_name_held_elsewhere(self, folded: str) -> bool:

@@ -115,6 +115,4 @@ def _blacklist_outstanding_tokens(*, user: User) -> None:
     unlisted = OutstandingToken.objects.filter(
         user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
     ).values_list("pk", flat=True)
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token_id=pk) for pk in unlisted], ignore_conflicts=True
-    )
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token_id=pk) for pk in unlisted], ignore_conflicts=True)

@@ -83,9 +83,9 @@ def staged_objects_sweep(*, now=None) -> int:
     swept = 0
     while True:
         batch = list(
-            StagedObject.objects.filter(expires_at__lt=cutoff).order_by("expires_at").values_list("pk", "key")[
-                :SWEEP_BATCH
-            ]
+            StagedObject.objects.filter(expires_at__lt=cutoff)
+            .order_by("expires_at")
+            .values_list("pk", "key")[:SWEEP_BATCH]
         )
         if not batch:
             break

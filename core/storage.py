@@ -155,9 +155,7 @@ def presigned_upload(
             HttpMethod="PUT",
         )
     else:
-        url = _local_url(
-            {"k": key, "m": "PUT", "ct": content_type, "max": max_bytes}, expires_in
-        )
+        url = _local_url({"k": key, "m": "PUT", "ct": content_type, "max": max_bytes}, expires_in)
     return PresignedUpload(url=url, method="PUT", headers=headers, expires_in=expires_in)
 
 
@@ -176,9 +174,7 @@ def presigned_download(key: str, expires: int | None = None, filename: str | Non
             "ResponseContentType": content_type,
             "ResponseContentDisposition": disposition,
         }
-        return _s3_client().generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
-        )
+        return _s3_client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET")
     return _local_url({"k": key, "m": "GET", "fn": filename}, expires_in)
 
 
@@ -194,8 +190,13 @@ def shared_download_url(key: str, filename: str | None = None) -> str:
     from core.conditional import url_window
 
     return _memoised_download_url(
-        uses_s3(), public_base_url(), settings.AWS_S3_PUBLIC_ENDPOINT_URL, settings.PRESIGNED_URL_EXPIRES,
-        key, filename, url_window(),
+        uses_s3(),
+        public_base_url(),
+        settings.AWS_S3_PUBLIC_ENDPOINT_URL,
+        settings.PRESIGNED_URL_EXPIRES,
+        key,
+        filename,
+        url_window(),
     )
 
 

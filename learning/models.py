@@ -17,9 +17,7 @@ class LearningSettings(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="learning_settings"
     )
     scheduler = models.CharField(max_length=8, choices=Scheduler.choices, default=Scheduler.SM2)
-    desired_retention = models.FloatField(
-        default=0.9, validators=[MinValueValidator(0.7), MaxValueValidator(0.99)]
-    )
+    desired_retention = models.FloatField(default=0.9, validators=[MinValueValidator(0.7), MaxValueValidator(0.99)])
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.scheduler}"

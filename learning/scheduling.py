@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import fsrs
 
@@ -11,7 +11,14 @@ from learning import sm2
 from learning.models import Card, Scheduler
 
 # Grades 0-5 to FSRS ratings: 0-2 Again, 3 Hard, 4 Good, 5 Easy.
-RATINGS = {0: fsrs.Rating.Again, 1: fsrs.Rating.Again, 2: fsrs.Rating.Again, 3: fsrs.Rating.Hard, 4: fsrs.Rating.Good, 5: fsrs.Rating.Easy}
+RATINGS = {
+    0: fsrs.Rating.Again,
+    1: fsrs.Rating.Again,
+    2: fsrs.Rating.Again,
+    3: fsrs.Rating.Hard,
+    4: fsrs.Rating.Good,
+    5: fsrs.Rating.Easy,
+}
 SM2_FIELDS = ("easiness_factor", "repetitions", "interval_days", "due_at", "last_reviewed_at", "drill_day")
 FSRS_FIELDS = ("fsrs_state", "fsrs_step", "stability", "difficulty")
 
@@ -47,13 +54,17 @@ def _fsrs_card(card: Card) -> fsrs.Card:
     if card.fsrs_state is None:
         return fsrs.Card(due=card.due_at)
     return fsrs.Card(
-        state=fsrs.State(card.fsrs_state), step=card.fsrs_step, stability=card.stability,
-        difficulty=card.difficulty, due=card.due_at, last_review=card.last_reviewed_at,
+        state=fsrs.State(card.fsrs_state),
+        step=card.fsrs_step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due_at,
+        last_review=card.last_reviewed_at,
     )
 
 
 def _apply_fsrs(card: Card, scheduler: fsrs.Scheduler, grade: int, now: datetime) -> None:
-    reviewed, _ = scheduler.review_card(_fsrs_card(card), RATINGS[grade], review_datetime=now.astimezone(timezone.utc))
+    reviewed, _ = scheduler.review_card(_fsrs_card(card), RATINGS[grade], review_datetime=now.astimezone(UTC))
     card.fsrs_state, card.fsrs_step = int(reviewed.state), reviewed.step
     card.stability, card.difficulty = reviewed.stability, reviewed.difficulty
     card.due_at, card.last_reviewed_at, card.drill_day = reviewed.due, now, None

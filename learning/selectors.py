@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -16,9 +15,19 @@ FORECAST_DAYS = 14
 
 
 DUE_FIELDS = (
-    "track_id", "track__name", "track__artist", "track__file_name", "track__mp3_key",
-    "easiness_factor", "repetitions", "interval_days", "due_at", "last_reviewed_at", "drill_day",
-    "stability", "difficulty",
+    "track_id",
+    "track__name",
+    "track__artist",
+    "track__file_name",
+    "track__mp3_key",
+    "easiness_factor",
+    "repetitions",
+    "interval_days",
+    "due_at",
+    "last_reviewed_at",
+    "drill_day",
+    "stability",
+    "difficulty",
 )
 
 
@@ -55,7 +64,7 @@ def history(*, card: Card) -> QuerySet[ReviewLog]:
 def stats(*, user, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     today = utc_day(now)
-    start_of_today = datetime.combine(today, datetime.min.time(), tzinfo=dt_timezone.utc)
+    start_of_today = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
     cards = Card.objects.filter(user=user)
     reviews = ReviewLog.objects.filter(user=user)
     month = reviews.filter(reviewed_at__gte=now - timedelta(days=30), drill=False).aggregate(
@@ -64,7 +73,7 @@ def stats(*, user, now: datetime | None = None) -> dict:
     horizon = start_of_today + timedelta(days=FORECAST_DAYS)
     per_day = dict(
         cards.filter(due_at__lt=horizon)
-        .annotate(day=TruncDate("due_at", tzinfo=dt_timezone.utc))
+        .annotate(day=TruncDate("due_at", tzinfo=UTC))
         .values_list("day")
         .annotate(count=Count("id"))
         .values_list("day", "count")
@@ -93,7 +102,7 @@ def _streak(reviews: QuerySet[ReviewLog], today, now: datetime) -> int:
     """Days in a row with reviews, ending today (or yesterday, when today has none yet)."""
     days = set(
         reviews.filter(reviewed_at__gte=now - timedelta(days=3650))
-        .annotate(day=TruncDate("reviewed_at", tzinfo=dt_timezone.utc))
+        .annotate(day=TruncDate("reviewed_at", tzinfo=UTC))
         .values_list("day", flat=True)
         .distinct()
     )

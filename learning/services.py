@@ -25,7 +25,9 @@ def card_create_for_track(*, track_id) -> Card | None:
         return None
     try:
         with transaction.atomic():
-            card, _ = Card.objects.get_or_create(track=track, defaults={"user_id": track.owner_id, "due_at": timezone.now()})
+            card, _ = Card.objects.get_or_create(
+                track=track, defaults={"user_id": track.owner_id, "due_at": timezone.now()}
+            )
     except IntegrityError:  # created by a concurrent call
         card = Card.objects.get(track=track)
     return card
@@ -57,8 +59,14 @@ def card_grade(*, user, track_id, grade: int, now: datetime | None = None) -> Ca
     )
     card.save(update_fields=[*scheduling.SM2_FIELDS, *scheduling.FSRS_FIELDS])
     ReviewLog.objects.create(
-        card=card, user=user, grade=grade, reviewed_at=now, drill=drill, scheduler=preferences.scheduler,
-        state_before=before, state_after=scheduling.state_of(card),
+        card=card,
+        user=user,
+        grade=grade,
+        reviewed_at=now,
+        drill=drill,
+        scheduler=preferences.scheduler,
+        state_before=before,
+        state_after=scheduling.state_of(card),
     )
     return card
 

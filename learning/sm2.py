@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 MIN_GRADE, MAX_GRADE = 0, 5
 PASSING_GRADE = 3
@@ -45,7 +45,7 @@ class CardState:
 
 
 def utc_day(moment: datetime) -> date:
-    return moment.astimezone(timezone.utc).date()
+    return moment.astimezone(UTC).date()
 
 
 def in_drill(state: CardState, now: datetime) -> bool:

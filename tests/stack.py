@@ -17,6 +17,7 @@ Linux only: relies on prctl, the postgres system account and Debian's
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import glob
 import os
@@ -95,10 +96,8 @@ class _Server:
         try:
             if self.proc.poll() is None:
                 self.proc.send_signal(self.stop_signal)
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     self.proc.wait(grace)
-                except subprocess.TimeoutExpired:
-                    pass
         finally:
             # Also reached when the graceful wait is interrupted (Ctrl-C).
             if self.proc.poll() is None:
@@ -152,7 +151,7 @@ class Stack:
         while self._servers:
             try:
                 self._servers.pop().stop()
-            except BaseException as exc:  # keep stopping the others, report later
+            except BaseException as exc:  # noqa: BLE001 - keep stopping the others; re-raised below
                 first_error = first_error or exc
         if self.tmpdir:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
@@ -167,7 +166,7 @@ class Stack:
 
     def _spawn(self, name: str, argv: list[str], *, stop_signal=signal.SIGTERM, **kwargs) -> _Server:
         log_path = self._log_path(name)
-        log = open(log_path, "ab")
+        log = open(log_path, "ab")  # noqa: SIM115 - the _Server owns it and closes it when the server stops
         try:
             proc = subprocess.Popen(
                 argv,
@@ -201,8 +200,7 @@ class Stack:
             except Exception as exc:
                 if time.monotonic() > deadline:
                     raise StackError(
-                        f"{server.name} not {what} after {self.timeout:g}s ({exc}); "
-                        f"log tail:\n{_tail(server.log_path)}"
+                        f"{server.name} not {what} after {self.timeout:g}s ({exc}); log tail:\n{_tail(server.log_path)}"
                     ) from exc
             time.sleep(0.1)
 
@@ -225,18 +223,21 @@ class Stack:
             account = _postgres_account()
             os.chmod(self.tmpdir, 0o711)  # let the account reach its directory
             os.chown(pgdir, account.pw_uid, account.pw_gid)
-            as_user = dict(user=account.pw_uid, group=account.pw_gid, extra_groups=[])
+            as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
 
         initdb_log = self._log_path("initdb")
         with open(initdb_log, "ab") as log:
             try:
                 returncode = subprocess.run(
                     # --no-locale: identical collation whatever the host's locale.
-                    [initdb, "-D", datadir, "-U", "postgres", "--auth=trust",
-                     "-E", "UTF8", "--no-locale", "--no-sync"],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    cwd=pgdir, preexec_fn=die_with_parent(signal.SIGTERM),
-                    timeout=self.timeout, **as_user,
+                    [initdb, "-D", datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=pgdir,
+                    preexec_fn=die_with_parent(signal.SIGTERM),
+                    timeout=self.timeout,
+                    **as_user,
                 ).returncode
             except subprocess.TimeoutExpired:
                 returncode = f"timed out after {self.timeout:g}s"
@@ -246,11 +247,26 @@ class Stack:
         port = free_port()
         server = self._spawn(
             "postgres",
-            [postgres, "-D", datadir, "-p", str(port), "-k", pgdir,
-             "-c", "listen_addresses=127.0.0.1",
-             # Durability is worthless for throwaway data; speed is not.
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=200"],
+            [
+                postgres,
+                "-D",
+                datadir,
+                "-p",
+                str(port),
+                "-k",
+                pgdir,
+                "-c",
+                "listen_addresses=127.0.0.1",
+                # Durability is worthless for throwaway data; speed is not.
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ],
             stop_signal=signal.SIGINT,  # "fast" shutdown; SIGTERM would wait for clients
             cwd=pgdir,
             **as_user,
@@ -258,8 +274,12 @@ class Stack:
         conn = self._wait_until(
             server,
             lambda: psycopg.connect(
-                host="127.0.0.1", port=port, user="postgres", dbname="postgres",
-                connect_timeout=2, autocommit=True,
+                host="127.0.0.1",
+                port=port,
+                user="postgres",
+                dbname="postgres",
+                connect_timeout=2,
+                autocommit=True,
             ),
             "accepting connections",
         )
@@ -275,8 +295,7 @@ class Stack:
         port = free_port()
         server = self._spawn(
             "redis",
-            [redis_server, "--bind", "127.0.0.1", "--port", str(port),
-             "--save", "", "--appendonly", "no"],
+            [redis_server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
         )
 
         def ping() -> None:
@@ -295,17 +314,13 @@ class Stack:
 
         port = free_port()
         endpoint = f"http://127.0.0.1:{port}"
-        server = self._spawn(
-            "s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-        )
+        server = self._spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
         # A proxy from the environment must not intercept loopback requests.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
         def answers() -> None:
-            try:
+            with contextlib.suppress(urllib.error.HTTPError):  # any HTTP status proves the server is up
                 opener.open(endpoint + "/", timeout=1).close()
-            except urllib.error.HTTPError:
-                pass  # any HTTP status proves the server is up
 
         self._wait_until(server, answers, "answering HTTP")
         settings = {
@@ -334,9 +349,9 @@ def _postgres_binaries() -> tuple[str, str]:
         return tuple(int(part) for part in name.split(".") if part.isdigit())
 
     candidates = [
-        d for d in glob.glob("/usr/lib/postgresql/*/bin")
-        if os.access(os.path.join(d, "initdb"), os.X_OK)
-        and os.access(os.path.join(d, "postgres"), os.X_OK)
+        d
+        for d in glob.glob("/usr/lib/postgresql/*/bin")
+        if os.access(os.path.join(d, "initdb"), os.X_OK) and os.access(os.path.join(d, "postgres"), os.X_OK)
     ]
     if candidates:
         bindir = max(candidates, key=version)
@@ -366,7 +381,8 @@ def main(argv=None) -> int:
         description="Run a command against throwaway PostgreSQL, Redis and S3 servers.",
     )
     parser.add_argument(
-        "--services", default=",".join(SERVICES),
+        "--services",
+        default=",".join(SERVICES),
         help=f"comma-separated subset of {','.join(SERVICES)} (default: all)",
     )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD ARGS...")

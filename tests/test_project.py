@@ -39,7 +39,10 @@ def test_check_deploy_is_clean_with_production_settings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        env={"DJANGO_SECRET_KEY": "x" * 30 + "production-grade-secret-key-value", "DJANGO_ALLOWED_HOSTS": "music.example.com"},
+        env={
+            "DJANGO_SECRET_KEY": "x" * 30 + "production-grade-secret-key-value",
+            "DJANGO_ALLOWED_HOSTS": "music.example.com",
+        },
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

@@ -310,7 +310,9 @@ def _plain_value(name: str, field: dict):
 def _normal_fields(operation, media_type: str) -> dict:
     body_schema = _body_schema(operation, media_type)
     properties = body_schema.get("properties", {})
-    fields = {name: _plain_value(name, properties[name]) for name in body_schema.get("required", []) if name in properties}
+    fields = {
+        name: _plain_value(name, properties[name]) for name in body_schema.get("required", []) if name in properties
+    }
     if media_type != JSON:  # forms carry scalars and files only
         fields = {name: value for name, value in fields.items() if not isinstance(value, (list, dict))}
     return fields
@@ -378,7 +380,9 @@ def _problem(response: requests.Response, expected_status: int | None, detail_ha
     if not response.content:
         return None  # 204, 304
     if not response.headers.get("Content-Type", "").startswith(JSON):
-        return f"{response.status_code} answered {response.headers.get('Content-Type')}, not JSON: {response.text[:200]}"
+        return (
+            f"{response.status_code} answered {response.headers.get('Content-Type')}, not JSON: {response.text[:200]}"
+        )
     body = response.json()
     if response.status_code >= 400:
         if not isinstance(body, dict) or not body:

@@ -17,8 +17,23 @@ class TrackAdmin(admin.ModelAdmin):
     search_fields = ("file_name", "name", "artist", "album", "owner__username", "sha256")
     list_select_related = ("owner",)
     readonly_fields = (
-        "id", "owner", "format", "duration_seconds", "bitrate", "sample_rate", "channels", "size", "sha256",
-        "upload_key", "original_key", "mp3_key", "artwork_key", "status", "error", "created_at", "updated_at",
+        "id",
+        "owner",
+        "format",
+        "duration_seconds",
+        "bitrate",
+        "sample_rate",
+        "channels",
+        "size",
+        "sha256",
+        "upload_key",
+        "original_key",
+        "mp3_key",
+        "artwork_key",
+        "status",
+        "error",
+        "created_at",
+        "updated_at",
     )
     inlines = (TrackDetailsInline,)
     show_full_result_count = False

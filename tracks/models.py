@@ -54,7 +54,8 @@ class Track(models.Model):
             ),
             # The same bytes are kept once per owner, even when two uploads of them are confirmed at once.
             models.UniqueConstraint(
-                fields=["owner", "sha256"], condition=Q(status__in=["processing", "ready"]) & ~Q(sha256=""),
+                fields=["owner", "sha256"],
+                condition=Q(status__in=["processing", "ready"]) & ~Q(sha256=""),
                 name="track_sha256_unique_per_owner",
             ),
         ]

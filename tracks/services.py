@@ -223,7 +223,10 @@ def _track_fail(*, track_id, error: str) -> ConfirmResult:
 def _track_discard_duplicate(*, track_id, duplicate: Track, stored: _StoredCopies | None = None) -> ConfirmResult:
     track = Track.objects.select_for_update().get(pk=track_id)
     result = ConfirmResult(
-        track_id=track.pk, file_name=track.file_name, status="duplicate", duplicate_of=duplicate.pk,
+        track_id=track.pk,
+        file_name=track.file_name,
+        status="duplicate",
+        duplicate_of=duplicate.pk,
         error=f"These bytes are already in your library as {duplicate.file_name!r}.",
     )
     delete_objects_after_commit([track.upload_key, *(stored.keys() if stored else [])])
@@ -245,7 +248,9 @@ def _year(date: str) -> int | None:
     return int(match.group()) if match and 1000 <= int(match.group()) <= 2999 else None
 
 
-def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies) -> ConfirmResult:
+def _track_accept(
+    *, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies
+) -> ConfirmResult:
     try:
         return _track_accept_once(track_id=track_id, info=info, size=size, digest=digest, stored=stored)
     except IntegrityError:
@@ -259,7 +264,9 @@ def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str,
 
 
 @transaction.atomic
-def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies) -> ConfirmResult:
+def _track_accept_once(
+    *, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies
+) -> ConfirmResult:
     from tracks.tasks import track_transcode
 
     track = Track.objects.select_for_update().filter(pk=track_id).first()
@@ -270,10 +277,16 @@ def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest:
             raise Track.DoesNotExist(f"track {track_id} was deleted while it was confirmed")
         return _result(track)
     found, props = info.tags, info.properties
-    text = _fitted(Track, {
-        "name": found.title or track.name, "artist": found.artist or track.artist, "album": found.album,
-        "genre": found.genre, "musical_key": found.initial_key,
-    })
+    text = _fitted(
+        Track,
+        {
+            "name": found.title or track.name,
+            "artist": found.artist or track.artist,
+            "album": found.album,
+            "genre": found.genre,
+            "musical_key": found.initial_key,
+        },
+    )
     for name, value in text.items():
         setattr(track, name, value)
     track.year, track.bpm = _year(found.date), found.bpm
@@ -358,7 +371,10 @@ def track_transcode(*, track_id) -> None:
         sample_rate = transcode.target_sample_rate(track.sample_rate)
         try:
             transcode.transcode_to_mp3(
-                source, target, sample_rate=sample_rate, channels=track.channels,
+                source,
+                target,
+                sample_rate=sample_rate,
+                channels=track.channels,
                 timeout_seconds=settings.TRACKS_TRANSCODE_TIMEOUT_SECONDS,
             )
             tags.write_id3_tags(target, tag_set_of(getattr(track, "details", None)), _cover_of(track))
@@ -412,7 +428,9 @@ def tracks_processing_sweep(*, now=None) -> tuple[int, int]:
             if track is None:
                 continue
             track.status = Track.Status.FAILED
-            track.error = "Transcoding did not finish within a day; the original is kept. Upload the file again to retry."
+            track.error = (
+                "Transcoding did not finish within a day; the original is kept. Upload the file again to retry."
+            )
             track.save(update_fields=["status", "error", "updated_at"])
         failed += 1
     stuck = list(processing.filter(since__lt=now - REQUEUE_AFTER).values_list("pk", flat=True))

@@ -510,7 +510,7 @@ def _raw_from_tagset(tags: TagSet) -> dict[str, str]:
         elif number:
             raw[number_name] = str(number)
     formats = {"bpm": (0, ""), "replaygain_track_peak": (6, ""), "replaygain_album_peak": (6, "")}
-    formats |= {name: (2, " dB") for name in _GAINS}  # "-6.50 dB", as ReplayGain scanners write it
+    formats |= dict.fromkeys(_GAINS, (2, " dB"))  # "-6.50 dB", as ReplayGain scanners write it
     for name, (places, unit) in formats.items():
         value = getattr(tags, name)
         if value is not None:

@@ -77,10 +77,28 @@ def ffmpeg_command(source: Path, target: Path, *, sample_rate: int, channels: in
     shorter MP3 with exit status 0.
     """
     command = [
-        FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-xerror",
-        "-i", _ffmpeg_path(source),
-        "-map", "0:a:0", "-vn", "-map_metadata", "-1", "-map_chapters", "-1",
-        "-codec:a", "libmp3lame", "-b:a", f"{MP3_BITRATE_KBPS}k", "-ar", str(sample_rate),
+        FFMPEG,
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-xerror",
+        "-i",
+        _ffmpeg_path(source),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-codec:a",
+        "libmp3lame",
+        "-b:a",
+        f"{MP3_BITRATE_KBPS}k",
+        "-ar",
+        str(sample_rate),
     ]
     if channels is not None and channels > 2:
         command += ["-ac", "2"]
@@ -106,8 +124,12 @@ def transcode_to_mp3(
     command = ffmpeg_command(source, target, sample_rate=target_sample_rate(sample_rate), channels=channels)
     try:
         completed = subprocess.run(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            timeout=timeout_seconds, check=False,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=timeout_seconds,
+            check=False,
         )
     except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped ffmpeg
         target.unlink(missing_ok=True)
@@ -196,9 +218,7 @@ def verify_mp3(
         mode = "VBR" if info.bitrate_mode == BitrateMode.VBR else "ABR"
         raise TranscodeError(f"The MP3 is {mode} (about {kbps} kbps), not {MP3_BITRATE_KBPS} kbps CBR.")
     if info.bitrate_mode != BitrateMode.CBR:
-        raise TranscodeError(
-            f"The MP3 has no Info header, so it cannot be confirmed as {MP3_BITRATE_KBPS} kbps CBR."
-        )
+        raise TranscodeError(f"The MP3 has no Info header, so it cannot be confirmed as {MP3_BITRATE_KBPS} kbps CBR.")
     # The frame header's bitrate is exact; mutagen's is an average over the Xing byte count.
     header = _read_info_frame(path)
     if header is not None and header.bitrate_kbps != MP3_BITRATE_KBPS:
@@ -207,15 +227,11 @@ def verify_mp3(
         raise TranscodeError(f"The MP3 is {kbps} kbps, not {MP3_BITRATE_KBPS} kbps CBR.")
 
     if expected_sample_rate is not None and info.sample_rate != expected_sample_rate:
-        raise TranscodeError(
-            f"The MP3 is sampled at {info.sample_rate} Hz, not {expected_sample_rate} Hz."
-        )
+        raise TranscodeError(f"The MP3 is sampled at {info.sample_rate} Hz, not {expected_sample_rate} Hz.")
 
     duration = header.duration if header and header.duration is not None else info.length
     if abs(duration - expected_duration) > tolerance_seconds:
-        raise TranscodeError(
-            f"The MP3 lasts {duration:.2f} s but the original lasts {expected_duration:.2f} s."
-        )
+        raise TranscodeError(f"The MP3 lasts {duration:.2f} s but the original lasts {expected_duration:.2f} s.")
 
 
 def mp3_duration(path: Path) -> float:
@@ -264,19 +280,19 @@ def _read_info_frame(path: Path) -> _InfoFrame | None:
     sample_rate = MPEG1_SAMPLE_RATES[rate_index]
 
     position = 4 + (17 if mode == 3 else 32)  # side information: 17 bytes mono, 32 otherwise
-    if frame[position:position + 4] not in (b"Xing", b"Info") or len(frame) < position + 8:
+    if frame[position : position + 4] not in (b"Xing", b"Info") or len(frame) < position + 8:
         return _InfoFrame(bitrate_kbps, None)
-    (flags,) = struct.unpack(">I", frame[position + 4:position + 8])
+    (flags,) = struct.unpack(">I", frame[position + 4 : position + 8])
     position += 8
     if not flags & _XING_FRAMES:
         return _InfoFrame(bitrate_kbps, None)
-    (frames,) = struct.unpack(">I", frame[position:position + 4])
+    (frames,) = struct.unpack(">I", frame[position : position + 4])
     position += 4 + (4 if flags & _XING_BYTES else 0) + (100 if flags & _XING_TOC else 0)
     position += 4 if flags & _XING_SCALE else 0
     samples = frames * 1152
 
-    encoder = frame[position:position + 9]
-    extension = frame[position + 9:position + 9 + 15]
+    encoder = frame[position : position + 9]
+    extension = frame[position + 9 : position + 9 + 15]
     if encoder.startswith(_LAME_LAYOUT_ENCODERS) and len(extension) == 15:
         # Extension: revision/method, lowpass, peak (4), track gain (2), album gain (2), flags,
         # bitrate, then 12 bits of encoder delay and 12 bits of end padding.

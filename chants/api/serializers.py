@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from chants.models import AssetKind, AssetUpload, Song
+from chants.models import AssetKind, AssetUpload
 from core import storage
 from core.formats import iso_datetime
 
@@ -11,9 +11,7 @@ class SongInputSerializer(serializers.Serializer):
     album = serializers.CharField(max_length=300, required=False, allow_blank=True)
     genre = serializers.CharField(max_length=100, required=False, allow_blank=True)
     language = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    duration_seconds = serializers.FloatField(
-        required=False, allow_null=True, min_value=0, max_value=24 * 3600
-    )
+    duration_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=24 * 3600)
     lyrics = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
 
 

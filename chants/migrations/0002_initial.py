@@ -7,56 +7,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('chants', '0001_initial'),
+        ("chants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assetupload',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='song_asset_uploads', to=settings.AUTH_USER_MODEL),
+            model_name="assetupload",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="song_asset_uploads",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='song',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='songs', to=settings.AUTH_USER_MODEL),
+            model_name="song",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="songs",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='assetupload',
-            name='song',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='asset_uploads', to='chants.song'),
+            model_name="assetupload",
+            name="song",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="asset_uploads", to="chants.song"
+            ),
         ),
         migrations.AddIndex(
-            model_name='song',
-            index=models.Index(fields=['title', 'id'], name='song_title_idx'),
+            model_name="song",
+            index=models.Index(fields=["title", "id"], name="song_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='song',
-            index=models.Index(django.db.models.functions.text.Upper('artist'), name='song_artist_upper_idx'),
+            model_name="song",
+            index=models.Index(django.db.models.functions.text.Upper("artist"), name="song_artist_upper_idx"),
         ),
         migrations.AddIndex(
-            model_name='song',
-            index=models.Index(django.db.models.functions.text.Upper('album'), name='song_album_upper_idx'),
+            model_name="song",
+            index=models.Index(django.db.models.functions.text.Upper("album"), name="song_album_upper_idx"),
         ),
         migrations.AddIndex(
-            model_name='song',
-            index=models.Index(django.db.models.functions.text.Upper('genre'), name='song_genre_upper_idx'),
+            model_name="song",
+            index=models.Index(django.db.models.functions.text.Upper("genre"), name="song_genre_upper_idx"),
         ),
         migrations.AddIndex(
-            model_name='song',
-            index=models.Index(django.db.models.functions.text.Upper('language'), name='song_language_upper_idx'),
+            model_name="song",
+            index=models.Index(django.db.models.functions.text.Upper("language"), name="song_language_upper_idx"),
         ),
         migrations.AddConstraint(
-            model_name='song',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_seconds__isnull', True), ('duration_seconds__gte', 0), _connector='OR'), name='song_duration_not_negative'),
+            model_name="song",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_seconds__isnull", True), ("duration_seconds__gte", 0), _connector="OR"),
+                name="song_duration_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assetupload',
-            index=models.Index(fields=['song', 'created_by', '-created_at'], name='upload_song_owner_idx'),
+            model_name="assetupload",
+            index=models.Index(fields=["song", "created_by", "-created_at"], name="upload_song_owner_idx"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chants', '0003_periodic_cleanup'),
+        ("chants", "0003_periodic_cleanup"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assetupload',
-            name='queued_at',
-            field=models.DateTimeField(blank=True, help_text='When the client said the bytes were there.', null=True),
+            model_name="assetupload",
+            name="queued_at",
+            field=models.DateTimeField(blank=True, help_text="When the client said the bytes were there.", null=True),
         ),
     ]

@@ -41,8 +41,16 @@ class CardStateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Card
-        fields = ("easiness_factor", "repetitions", "interval_days", "due_at", "last_reviewed_at", "drill",
-                  "stability", "difficulty")
+        fields = (
+            "easiness_factor",
+            "repetitions",
+            "interval_days",
+            "due_at",
+            "last_reviewed_at",
+            "drill",
+            "stability",
+            "difficulty",
+        )
         read_only_fields = fields
 
     def to_representation(self, card: Card) -> dict:

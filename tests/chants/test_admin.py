@@ -46,7 +46,12 @@ def test_curator_adds_a_song_with_audio_and_artwork(curator, staff_user, local_s
 def test_admin_delete_removes_the_song_objects(curator, local_storage, django_capture_on_commit_callbacks):
     curator.post(
         "/admin/chants/song/add/",
-        {**INLINE_FORMSET_FOR_SONG, "title": "Gone", "lyrics": "", "audio": SimpleUploadedFile("gone.mp3", tone_bytes("mp3"), "audio/mpeg")},
+        {
+            **INLINE_FORMSET_FOR_SONG,
+            "title": "Gone",
+            "lyrics": "",
+            "audio": SimpleUploadedFile("gone.mp3", tone_bytes("mp3"), "audio/mpeg"),
+        },
     )
     song = Song.objects.get(title="Gone")
     key = song.audio.name
@@ -62,8 +67,12 @@ def test_admin_delete_removes_the_song_objects(curator, local_storage, django_ca
 def test_an_uploaded_audio_file_sets_the_duration(curator, local_storage):
     curator.post(
         "/admin/chants/song/add/",
-        {**INLINE_FORMSET_FOR_SONG, "title": "Timed", "lyrics": "",
-         "audio": SimpleUploadedFile("timed.mp3", tone_bytes("mp3", seconds=3.0), "audio/mpeg")},
+        {
+            **INLINE_FORMSET_FOR_SONG,
+            "title": "Timed",
+            "lyrics": "",
+            "audio": SimpleUploadedFile("timed.mp3", tone_bytes("mp3", seconds=3.0), "audio/mpeg"),
+        },
     )
 
     assert Song.objects.get(title="Timed").duration_seconds == pytest.approx(3.0, abs=0.1)
@@ -72,9 +81,17 @@ def test_an_uploaded_audio_file_sets_the_duration(curator, local_storage):
 @pytest.mark.parametrize(
     ("field", "upload", "message"),
     [
-        ("audio", SimpleUploadedFile("fake.mp3", b"<html>not audio</html>" * 50, "audio/mpeg"), "not a recognisable audio file"),
+        (
+            "audio",
+            SimpleUploadedFile("fake.mp3", b"<html>not audio</html>" * 50, "audio/mpeg"),
+            "not a recognisable audio file",
+        ),
         ("audio", SimpleUploadedFile("cover.png", image_bytes("png"), "image/png"), "is not accepted for audio"),
-        ("artwork", SimpleUploadedFile("fake.png", b"not an image at all" * 10, "image/png"), "not a JPEG, PNG, WebP or GIF"),
+        (
+            "artwork",
+            SimpleUploadedFile("fake.png", b"not an image at all" * 10, "image/png"),
+            "not a JPEG, PNG, WebP or GIF",
+        ),
         ("artwork", SimpleUploadedFile("empty.png", b"", "image/png"), "empty"),
     ],
     ids=["not-audio", "wrong-type", "not-an-image", "empty"],

@@ -35,7 +35,13 @@ def test_creating_needs_an_account(api_client):
 def test_create_stores_the_song_with_its_creator(client_a, user):
     response = client_a.post(
         SONGS,
-        {"title": "Kyrie", "artist": "The Choir", "language": "el", "duration_seconds": 181.5, "lyrics": "Kyrie eleison"},
+        {
+            "title": "Kyrie",
+            "artist": "The Choir",
+            "language": "el",
+            "duration_seconds": 181.5,
+            "lyrics": "Kyrie eleison",
+        },
     )
 
     assert response.status_code == 201, response.data
@@ -125,9 +131,13 @@ def test_unknown_song_is_404(api_client, path):
 
 
 def test_search_filters_ordering_and_pagination(api_client):
-    SongFactory(title="Ave Maria", artist="Schubert", album="Lieder", genre="classical", language="la", lyrics="gratia plena")
+    SongFactory(
+        title="Ave Maria", artist="Schubert", album="Lieder", genre="classical", language="la", lyrics="gratia plena"
+    )
     SongFactory(title="Hallelujah", artist="Cohen", genre="folk", language="en", lyrics="secret chord")
-    SongFactory(title="Ave Verum", artist="Mozart", album="Motets", genre="classical", language="la", lyrics="natum de maria")
+    SongFactory(
+        title="Ave Verum", artist="Mozart", album="Motets", genre="classical", language="la", lyrics="natum de maria"
+    )
     for index in range(5):
         SongFactory(title=f"Filler {index}", artist="Nobody", genre="pop", language="en", lyrics="la la")
 
@@ -158,8 +168,9 @@ def test_bad_ordering_and_limits_do_not_break_the_list(api_client):
 
 
 def test_filters_with_suffixed_parameters_still_apply(api_client):
-    from chants.api.filters import SongFilter
     import django_filters
+
+    from chants.api.filters import SongFilter
 
     SongFactory(title="Timed", duration_seconds=100)
 

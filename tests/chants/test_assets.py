@@ -172,7 +172,9 @@ def test_replacing_audio_removes_the_old_object(storage_mode, client_a, song):
 
 def test_deleting_a_song_deletes_every_object_it_owns(storage_mode, client_a, song):
     audio = upload_asset(client_a, song, tone_bytes("mp3"))
-    artwork = upload_asset(client_a, song, image_bytes("png"), kind="artwork", file_name="c.png", content_type="image/png")
+    artwork = upload_asset(
+        client_a, song, image_bytes("png"), kind="artwork", file_name="c.png", content_type="image/png"
+    )
     pending = start_upload(client_a, song).data
     put_bytes(client_a, pending["upload_url"], b"never completed", pending["headers"])
     keys = [audio.key, artwork.key, AssetUpload.objects.get(pk=pending["id"]).upload_key]

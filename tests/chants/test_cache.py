@@ -4,7 +4,7 @@ import pytest
 
 from chants import cache as song_cache
 from chants import selectors
-from tests.factories import INLINE_FORMSET_FOR_SONG, DEFAULT_PASSWORD, SongFactory
+from tests.factories import DEFAULT_PASSWORD, INLINE_FORMSET_FOR_SONG, SongFactory
 
 pytestmark = pytest.mark.django_db
 SONGS = "/api/chants/songs/"

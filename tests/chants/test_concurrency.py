@@ -18,8 +18,12 @@ def test_a_promote_waiting_for_a_song_delete_ends_quietly(monkeypatch):
         pytest.skip("row locks need PostgreSQL")
     song = SongFactory()
     upload = AssetUpload.objects.create(
-        song=song, kind="artwork", file_name="cover.png", content_type="image/png",
-        upload_key=f"staging/{song.created_by_id}/0123abcd", created_by=song.created_by,
+        song=song,
+        kind="artwork",
+        file_name="cover.png",
+        content_type="image/png",
+        upload_key=f"staging/{song.created_by_id}/0123abcd",
+        created_by=song.created_by,
         status=AssetUpload.Status.PROCESSING,
     )
     checked_key = f"users/{song.created_by_id}/chants/{song.pk}/artwork/0123abcd.png"

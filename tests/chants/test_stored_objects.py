@@ -46,10 +46,10 @@ def test_a_png_signature_followed_by_html_is_refused_as_artwork(storage_mode, cl
     assert api_client.get(f"{SONGS}{song.pk}/").data["artwork_url"] is None
 
 
-def test_the_stored_key_and_served_type_come_from_the_check_not_the_file_name(
-    storage_mode, client_a, api_client, song
-):
-    artwork = upload_asset(client_a, song, image_bytes("png"), kind="artwork", file_name="evil.html", content_type="image/png")
+def test_the_stored_key_and_served_type_come_from_the_check_not_the_file_name(storage_mode, client_a, api_client, song):
+    artwork = upload_asset(
+        client_a, song, image_bytes("png"), kind="artwork", file_name="evil.html", content_type="image/png"
+    )
     # Declared as MP3, really a WAV: the WAV is what was checked, so it is stored and served as WAV.
     audio = upload_asset(client_a, song, tone_bytes("wav"), file_name="x.html", content_type="audio/mpeg")
 

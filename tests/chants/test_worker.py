@@ -47,7 +47,7 @@ def test_worker_processes_an_upload_enqueued_by_the_api(celery_worker, s3_storag
     assert upload.size == len(tone_bytes("flac"))
     assert song.audio.name == upload.key and upload.key.endswith(".flac")
     assert song.duration_seconds == pytest.approx(2.0, abs=0.05)
-    assert f"task chants.tasks.asset_upload_process started" in celery_worker.log_text()
+    assert "task chants.tasks.asset_upload_process started" in celery_worker.log_text()
     assert f"object={start['id']}" in celery_worker.log_text()
 
 
@@ -58,8 +58,6 @@ def test_worker_logs_a_failing_task_with_its_object(celery_worker):
         lambda: "task core.tasks.storage_objects_delete failed" in celery_worker.log_text(),
         what="the failure line in the worker log",
     )
-    line = next(
-        line for line in celery_worker.log_text().splitlines() if "storage_objects_delete failed" in line
-    )
+    line = next(line for line in celery_worker.log_text().splitlines() if "storage_objects_delete failed" in line)
     assert "object=12345" in line
     assert "error=TypeError" in line

@@ -13,8 +13,12 @@ User = get_user_model()
 def add_user(curator, username: str):
     return curator.post(
         "/admin/core/user/add/",
-        {"username": username, "password1": "a long enough passphrase", "password2": "a long enough passphrase",
-         "usable_password": "true"},
+        {
+            "username": username,
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+            "usable_password": "true",
+        },
     )
 
 

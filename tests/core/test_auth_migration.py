@@ -1,7 +1,7 @@
 """Migration 0004 fills the folded usernames, and does not fail on accounts whose names already clash."""
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -31,7 +31,7 @@ def test_existing_names_get_their_folded_form_and_the_older_account_keeps_a_clas
     OldUser = old_apps.get_model("core", "User")
     # They fold alike ("ss") but UPPER() tells them apart whatever the collation, so 0002 let both in.
     for username, year in [("STRASSE", 2024), ("straße", 2021), ("Ödön", 2022)]:
-        OldUser.objects.create(username=username, date_joined=datetime(year, 1, 1, tzinfo=timezone.utc))
+        OldUser.objects.create(username=username, date_joined=datetime(year, 1, 1, tzinfo=UTC))
 
     try:
         with caplog.at_level(logging.WARNING):

@@ -107,7 +107,9 @@ def test_every_depth_over_the_limit_is_the_same_400_whatever_the_renderer(user, 
     over the limit must now stop at the parser with the same answer.
     """
     song = Song.objects.create(title="Target", created_by=user)
-    body = nested_json(depth, key="kind").replace('"password": "x"', '"file_name": "a.mp3", "content_type": "audio/mpeg"')
+    body = nested_json(depth, key="kind").replace(
+        '"password": "x"', '"file_name": "a.mp3", "content_type": "audio/mpeg"'
+    )
 
     response = post_json(logged_in, f"/api/chants/songs/{song.pk}/assets/", body, HTTP_ACCEPT=accept)
 

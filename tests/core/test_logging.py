@@ -51,7 +51,7 @@ def test_every_request_is_logged_with_method_path_status_duration_and_user(log_f
     client_a.get("/api/chants/songs/not-there/")
 
     text = _lines(log_file)
-    assert f"GET /api/auth/me/ 200" in text
+    assert "GET /api/auth/me/ 200" in text
     assert f"user={user.pk}" in text
     assert "GET /api/chants/songs/not-there/ 404" in text
     assert "ms user=" in text
@@ -173,7 +173,13 @@ def test_arguments_tracebacks_and_stacks_are_redacted_before_any_formatter_sees_
         raise ValueError(f"Resolver404: {{'path': 'api/storage/{token}/'}} with {jwt}")
     except ValueError:
         record = logging.getLogger("django.request").makeRecord(
-            "django.request", logging.ERROR, __file__, 1, "Error: %s %r", (token, {"t": token}), sys.exc_info(),
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Error: %s %r",
+            (token, {"t": token}),
+            sys.exc_info(),
             sinfo=f"Stack (most recent call last):\n  serving {token}",
         )
 
@@ -227,7 +233,7 @@ def _status_of(url: str) -> int:
     try:
         with urlopen(Request(url), timeout=10) as response:
             return response.status
-    except Exception as exc:  # HTTPError carries the status
+    except OSError as exc:  # HTTPError (an OSError) carries the status; a refused connection is 0
         return getattr(exc, "code", 0)
 
 
@@ -254,7 +260,10 @@ def test_runserver_as_make_run_starts_it_never_prints_a_storage_token(tmp_path, 
         # --noreload: one process, so terminating it stops the server (the reloader's child would survive).
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=base_dir, env=env, stdout=stdout, stderr=stderr,
+            cwd=base_dir,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
         )
         try:
             deadline = time.monotonic() + 60

@@ -180,7 +180,9 @@ class TestServedObjects:
             ("staging/u/0123abcd", "application/octet-stream", 'attachment; filename="0123abcd"'),
         ],
     )
-    def test_type_and_disposition_come_from_the_key(self, storage_mode, public_base_url, user, key, content_type, disposition):
+    def test_type_and_disposition_come_from_the_key(
+        self, storage_mode, public_base_url, user, key, content_type, disposition
+    ):
         key = key.replace("users/u/", f"users/{user.pk}/").replace("staging/u/", f"staging/{user.pk}/")
         default_storage.save(key, _content(b"<html><script>alert(1)</script></html>"))
 
@@ -257,7 +259,9 @@ class TestStagingSweep:
 
         old_key, old_upload = staging.staged_upload(user_id=user.pk, content_type="audio/mpeg")
         default_storage.save(old_key, _content(b"abandoned"))
-        later = timezone.now() + timedelta(seconds=old_upload.expires_in, hours=settings.STORAGE_STAGING_RETENTION_HOURS, minutes=1)
+        later = timezone.now() + timedelta(
+            seconds=old_upload.expires_in, hours=settings.STORAGE_STAGING_RETENTION_HOURS, minutes=1
+        )
         with time_machine.travel(later - timedelta(minutes=5), tick=False):
             fresh_key, _ = staging.staged_upload(user_id=user.pk, content_type="audio/mpeg")
         default_storage.save(fresh_key, _content(b"just uploaded"))

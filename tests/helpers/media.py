@@ -2,7 +2,7 @@
 
 import subprocess
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 
@@ -14,8 +14,14 @@ def make_tone(path: Path, *, seconds: float = 2.0, frequency: int = 440, sample_
     """A stereo sine tone; the format follows the file's extension (.mp3, .flac, .wav, ...)."""
     codec = ["-codec:a", "libmp3lame", "-b:a", "128k"] if path.suffix == ".mp3" else []
     _ffmpeg(
-        "-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={seconds}:sample_rate={sample_rate}",
-        "-ac", "2", *codec, str(path),
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency={frequency}:duration={seconds}:sample_rate={sample_rate}",
+        "-ac",
+        "2",
+        *codec,
+        str(path),
     )
     return path
 
@@ -25,13 +31,13 @@ def make_image(path: Path, *, size: str = "64x64", color: str = "red") -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def tone_bytes(extension: str = "mp3", seconds: float = 2.0) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         return make_tone(Path(folder) / f"tone.{extension}", seconds=seconds).read_bytes()
 
 
-@lru_cache(maxsize=None)
+@cache
 def image_bytes(extension: str = "png") -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         return make_image(Path(folder) / f"art.{extension}").read_bytes()

@@ -1,15 +1,14 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
 from learning.models import Card, ReviewLog
-from tests.factories import UserFactory
 from tracks.models import Track
 
 pytestmark = pytest.mark.django_db
 LEARNING = "/api/learning/"
-MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -24,8 +23,13 @@ def learner(user):
 
 def ready_track(owner, name="Track", **fields) -> Track:
     track = Track.objects.create(
-        owner=owner, name=name, file_name=f"{name}.mp3", status="ready", format="mp3",
-        mp3_key=f"users/{owner.pk}/tracks/{name}.mp3", **fields,
+        owner=owner,
+        name=name,
+        file_name=f"{name}.mp3",
+        status="ready",
+        format="mp3",
+        mp3_key=f"users/{owner.pk}/tracks/{name}.mp3",
+        **fields,
     )
     from learning.services import card_create_for_track
 
@@ -44,7 +48,7 @@ def test_a_track_that_becomes_ready_gets_a_card_due_at_once(client_a):
     [result] = upload(client_a, {"Card Me.mp3": tone_bytes("mp3")})
 
     card = Card.objects.get(track_id=result["track_id"])
-    assert card.due_at <= datetime.now(timezone.utc)
+    assert card.due_at <= datetime.now(UTC)
     due = client_a.get(f"{LEARNING}due/").data
     assert [item["track_id"] for item in due] == [result["track_id"]]
     assert due[0]["mp3_url"] and due[0]["name"] == "Card Me"
@@ -75,7 +79,11 @@ def test_sm2_through_the_api(learner, user):
 
 def test_drill_cards_come_first_and_grades_in_drill_change_no_schedule(learner, user):
     with time_machine.travel(MONDAY - timedelta(days=5), tick=False):
-        drilled, due_later, overdue = ready_track(user, "Drilled"), ready_track(user, "Later"), ready_track(user, "Overdue")
+        drilled, due_later, overdue = (
+            ready_track(user, "Drilled"),
+            ready_track(user, "Later"),
+            ready_track(user, "Overdue"),
+        )
     Card.objects.filter(track=overdue).update(due_at=MONDAY - timedelta(days=3))
     Card.objects.filter(track=due_later).update(due_at=MONDAY - timedelta(days=1))
     with time_machine.travel(MONDAY, tick=False):
@@ -199,10 +207,10 @@ def test_due_items_say_what_the_card_serializer_says(learner, user):
     from learning.api.serializers import CardStateSerializer
 
     track = ready_track(user)
-    with time_machine.travel(datetime.now(timezone.utc) - timedelta(days=3), tick=False):
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=3), tick=False):
         grade(learner, track, 2)
     item = learner.get(f"{LEARNING}due/").data[0]
-    expected = CardStateSerializer(Card.objects.get(track=track), context={"now": datetime.now(timezone.utc)}).data
+    expected = CardStateSerializer(Card.objects.get(track=track), context={"now": datetime.now(UTC)}).data
 
     assert item["card"] == json_ready(expected)
 
@@ -215,11 +223,12 @@ def test_the_hand_built_card_state_is_what_its_declared_fields_render(learner, u
     track = ready_track(user)
     grade(learner, track, 2)  # SM-2: a drill today; FSRS: stability and difficulty set
     card = Card.objects.get(track=track)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     fields = CardStateSerializer(context={"now": now}).fields
     rendered = {
         name: None if getattr(card, name) is None else field.to_representation(getattr(card, name))
-        for name, field in fields.items() if name != "drill"
+        for name, field in fields.items()
+        if name != "drill"
     }
     rendered["drill"] = scheduler == "sm2"
 

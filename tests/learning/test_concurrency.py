@@ -60,7 +60,9 @@ def test_concurrent_grades_are_serialised_by_the_row_lock(monkeypatch):
     for log in logs:
         state, _ = review(state, log.grade, log.reviewed_at)
     assert (card.repetitions, card.interval_days, card.easiness_factor) == (
-        state.repetitions, state.interval_days, state.easiness_factor,
+        state.repetitions,
+        state.interval_days,
+        state.easiness_factor,
     )
     assert card.repetitions == 2
     assert logs[1].state_before["repetitions"] == 1  # the second saw the first's result, not a stale copy

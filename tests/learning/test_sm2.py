@@ -1,7 +1,7 @@
 """SM-2 case by case, then invariants over random grade sequences."""
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from learning.sm2 import MAX_INTERVAL_DAYS, CardState, in_drill, next_easiness, review
 
-MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def day(offset: int, hour: int = 9) -> datetime:
@@ -78,7 +78,10 @@ def test_a_grade_below_4_starts_a_drill_that_leaves_scheduling_alone():
     assert was_drill and was_drill_again
     for state in (still, ended):
         assert (state.easiness_factor, state.repetitions, state.interval_days, state.due_at) == (
-            scheduled.easiness_factor, scheduled.repetitions, scheduled.interval_days, scheduled.due_at,
+            scheduled.easiness_factor,
+            scheduled.repetitions,
+            scheduled.interval_days,
+            scheduled.due_at,
         )
     assert in_drill(still, day(0, hour=12))
     assert not in_drill(ended, day(0, hour=14))
@@ -90,11 +93,11 @@ def test_grades_of_4_and_5_start_no_drill():
 
 
 def test_the_drill_is_over_the_next_utc_day():
-    scheduled, _ = review(CardState(), 1, datetime(2026, 3, 2, 23, 30, tzinfo=timezone.utc))
+    scheduled, _ = review(CardState(), 1, datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
 
-    assert in_drill(scheduled, datetime(2026, 3, 2, 23, 59, tzinfo=timezone.utc))
-    assert not in_drill(scheduled, datetime(2026, 3, 3, 0, 1, tzinfo=timezone.utc))
-    next_day, was_drill = review(scheduled, 1, datetime(2026, 3, 3, 9, tzinfo=timezone.utc))
+    assert in_drill(scheduled, datetime(2026, 3, 2, 23, 59, tzinfo=UTC))
+    assert not in_drill(scheduled, datetime(2026, 3, 3, 0, 1, tzinfo=UTC))
+    next_day, was_drill = review(scheduled, 1, datetime(2026, 3, 3, 9, tzinfo=UTC))
     assert was_drill is False
     assert next_day.repetitions == 0 and next_day.interval_days == 1
 
@@ -121,7 +124,7 @@ def test_the_interval_stops_growing_at_100_years():
 )
 def test_invariants_over_random_grade_sequences(grades, gaps):
     state, now = CardState(), MONDAY
-    for grade, gap_hours in zip(grades, gaps):
+    for grade, gap_hours in zip(grades, gaps, strict=False):
         now = now + timedelta(hours=gap_hours)
         before = state
         state, was_drill = review(state, grade, now)
@@ -129,7 +132,10 @@ def test_invariants_over_random_grade_sequences(grades, gaps):
         assert state.repetitions >= 0
         if was_drill:
             assert (state.easiness_factor, state.repetitions, state.interval_days, state.due_at) == (
-                before.easiness_factor, before.repetitions, before.interval_days, before.due_at,
+                before.easiness_factor,
+                before.repetitions,
+                before.interval_days,
+                before.due_at,
             )
             continue
         assert 1 <= state.interval_days <= MAX_INTERVAL_DAYS

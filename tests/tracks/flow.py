@@ -11,7 +11,11 @@ def content_type_of(file_name: str) -> str:
 
 
 def request_uploads(client, names_and_sizes: list[tuple[str, int]]):
-    body = {"files": [{"file_name": name, "content_type": content_type_of(name), "size": size} for name, size in names_and_sizes]}
+    body = {
+        "files": [
+            {"file_name": name, "content_type": content_type_of(name), "size": size} for name, size in names_and_sizes
+        ]
+    }
     return client.post(f"{TRACKS}upload-urls/", body, format="json")
 
 
@@ -24,7 +28,12 @@ def upload(client, files: dict[str, bytes]) -> list[dict]:
         assert status == 200, status
     confirm = client.post(
         TRACKS,
-        {"files": [{"track_id": slot["track_id"], "file_name": slot["file_name"], "key": slot["key"]} for slot in slots.data["uploads"]]},
+        {
+            "files": [
+                {"track_id": slot["track_id"], "file_name": slot["file_name"], "key": slot["key"]}
+                for slot in slots.data["uploads"]
+            ]
+        },
         format="json",
     )
     assert confirm.status_code == 200, confirm.data

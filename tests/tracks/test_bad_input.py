@@ -76,11 +76,13 @@ def test_someone_elses_track_or_key_is_refused(client_a, client_b, audio_files):
     mine = request_uploads(client_a, [("mine.mp3", 100)]).data["uploads"][0]
 
     foreign_id = client_a.post(
-        TRACKS, {"files": [{"track_id": str(their_track.pk), "file_name": "theirs.mp3", "key": their_track.original_key}]},
+        TRACKS,
+        {"files": [{"track_id": str(their_track.pk), "file_name": "theirs.mp3", "key": their_track.original_key}]},
         format="json",
     )
     foreign_key = client_a.post(
-        TRACKS, {"files": [{"track_id": mine["track_id"], "file_name": "mine.mp3", "key": their_track.original_key}]},
+        TRACKS,
+        {"files": [{"track_id": mine["track_id"], "file_name": "mine.mp3", "key": their_track.original_key}]},
         format="json",
     )
 
@@ -210,8 +212,17 @@ def test_odd_tag_values_are_stored_as_far_as_they_fit(tmp_path, client_a, audio_
     from tests.helpers.tagging import tag_flac
 
     flac = make_tone(tmp_path / "odd.flac", seconds=1.0)
-    tag_flac(flac, {"TITLE": "A\x00B" + "t" * 600, "ARTIST": "Nora\x00 Vale", "GENRE": ["House" * 9] * 40,
-                    "DATE": "¹⁹⁹⁹", "INITIALKEY": "8A" * 20, "ISRC": "X" * 100})
+    tag_flac(
+        flac,
+        {
+            "TITLE": "A\x00B" + "t" * 600,
+            "ARTIST": "Nora\x00 Vale",
+            "GENRE": ["House" * 9] * 40,
+            "DATE": "¹⁹⁹⁹",
+            "INITIALKEY": "8A" * 20,
+            "ISRC": "X" * 100,
+        },
+    )
 
     results = upload(client_a, {"odd tags.flac": flac.read_bytes(), "a good one.mp3": audio_files["mp3"]})
 

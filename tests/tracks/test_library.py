@@ -4,7 +4,6 @@ from django.test.utils import CaptureQueriesContext
 
 from core import storage
 from tests.factories import UserFactory
-from tests.helpers.media import tone_bytes
 from tests.tracks.flow import TRACKS, upload
 from tracks.models import Track, TrackDetails
 
@@ -14,9 +13,16 @@ pytestmark = pytest.mark.django_db
 def make_tracks(owner, count: int, **fields) -> list[Track]:
     return Track.objects.bulk_create(
         [
-            Track(owner=owner, file_name=f"{fields.get('artist', 'Artist')} - {index:04d}.mp3", name=f"Track {index:04d}",
-                  status=fields.get("status", "ready"), artist=fields.get("artist", "Artist"), genre=fields.get("genre", ""),
-                  format="mp3", mp3_key=f"users/{owner.pk}/tracks/x/{index}.mp3")
+            Track(
+                owner=owner,
+                file_name=f"{fields.get('artist', 'Artist')} - {index:04d}.mp3",
+                name=f"Track {index:04d}",
+                status=fields.get("status", "ready"),
+                artist=fields.get("artist", "Artist"),
+                genre=fields.get("genre", ""),
+                format="mp3",
+                mp3_key=f"users/{owner.pk}/tracks/x/{index}.mp3",
+            )
             for index in range(count)
         ]
     )
@@ -143,7 +149,10 @@ def test_the_migration_to_one_copy_per_owner_fails_later_twins_and_deletes_nothi
     migration.fail_later_twins(apps, None)
 
     assert dict(Track.objects.values_list("id", "status")) == {
-        first.pk: "ready", later.pk: "failed", failed.pk: "failed", elsewhere.pk: "ready",
+        first.pk: "ready",
+        later.pk: "failed",
+        failed.pk: "failed",
+        elsewhere.pk: "ready",
     }
     assert Track.objects.get(pk=later.pk).error == (
         f"These bytes are already in your library as 'a.mp3' (track {first.pk})."

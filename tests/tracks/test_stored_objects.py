@@ -96,7 +96,9 @@ def test_a_put_after_the_track_is_deleted_leaves_nothing_after_the_sweep(storage
 def test_the_original_is_stored_under_the_extension_of_what_was_checked(storage_mode, client_a, audio_files):
     # Declared as MP3 by the client, FLAC inside: it is kept (and would be served) as the FLAC it is.
     response = client_a.post(
-        f"{TRACKS}upload-urls/", {"files": [{"file_name": "Declared.flac", "content_type": "audio/mpeg"}]}, format="json"
+        f"{TRACKS}upload-urls/",
+        {"files": [{"file_name": "Declared.flac", "content_type": "audio/mpeg"}]},
+        format="json",
     )
     [result] = upload_existing_slot(client_a, response.data["uploads"][0], audio_files["flac"])
 
@@ -109,7 +111,9 @@ def test_the_original_is_stored_under_the_extension_of_what_was_checked(storage_
 
 def test_an_embedded_cover_that_does_not_decode_gives_no_artwork(storage_mode, client_a, tmp_path, audio_files):
     fake_cover = b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>"
-    path = tag_mp3(write(tmp_path, "fake cover.mp3", audio_files["mp3"]), TAGS, CoverArt(data=fake_cover, mime="image/png"))
+    path = tag_mp3(
+        write(tmp_path, "fake cover.mp3", audio_files["mp3"]), TAGS, CoverArt(data=fake_cover, mime="image/png")
+    )
 
     [result] = upload(client_a, {"fake cover.mp3": path.read_bytes()})
 
@@ -128,7 +132,9 @@ def test_a_real_cover_is_served_inline_as_the_image_it_is(storage_mode, client_a
 
 
 @pytest.mark.parametrize("declared", ["Audio/FLAC", "audio/flac; foo=bar", "audio/x-flac"])
-def test_a_content_type_with_capitals_or_parameters_gets_a_url_that_works(storage_mode, client_a, audio_files, declared):
+def test_a_content_type_with_capitals_or_parameters_gets_a_url_that_works(
+    storage_mode, client_a, audio_files, declared
+):
     response = client_a.post(
         f"{TRACKS}upload-urls/", {"files": [{"file_name": "typed.flac", "content_type": declared}]}, format="json"
     )
@@ -147,7 +153,9 @@ def test_an_upload_url_names_a_staging_key_that_a_confirm_must_quote(client_a, u
     put_bytes(client_a, slot["upload_url"], audio_files["mp3"], slot["headers"])
 
     wrong = client_a.post(
-        TRACKS, {"files": [{"track_id": slot["track_id"], "file_name": "quoted.mp3", "key": "users/x/y.mp3"}]}, format="json"
+        TRACKS,
+        {"files": [{"track_id": slot["track_id"], "file_name": "quoted.mp3", "key": "users/x/y.mp3"}]},
+        format="json",
     )
 
     assert wrong.status_code == 400

@@ -10,15 +10,40 @@ from pathlib import Path
 import pytest
 from mutagen.flac import Picture
 from mutagen.id3 import (
-    APIC, COMM, ID3, TALB, TBPM, TCON, TDRC, TIT2, TKEY, TPE1, TPE2, TPOS, TPUB, TRCK, TSRC, TXXX, TYER, UFID,
-    Encoding, PictureType,
+    APIC,
+    COMM,
+    ID3,
+    TALB,
+    TBPM,
+    TCON,
+    TDRC,
+    TIT2,
+    TKEY,
+    TPE1,
+    TPE2,
+    TPOS,
+    TPUB,
+    TRCK,
+    TSRC,
+    TXXX,
+    TYER,
+    UFID,
+    Encoding,
+    PictureType,
 )
 from mutagen.oggvorbis import OggVorbis
 
 from tests.helpers.media import image_bytes, make_tone, tone_bytes
 from tests.helpers.tagging import tag_flac, tag_m4a, tag_mp3, tag_wav
 from tracks.tags import (
-    NOT_RECOGNISED, CoverArt, NotAudio, TagSet, parse_number, parse_position, read_audio_file, split_file_name,
+    NOT_RECOGNISED,
+    CoverArt,
+    NotAudio,
+    TagSet,
+    parse_number,
+    parse_position,
+    read_audio_file,
+    split_file_name,
     write_id3_tags,
 )
 
@@ -216,15 +241,17 @@ def test_full_tag_set_and_cover_from_wav_with_id3_chunk(tmp_path):
 def test_alternative_vorbis_keys_in_ogg(tmp_path):
     path = _tone(tmp_path, "ogg")
     audio = OggVorbis(path)
-    audio.update({
-        "ALBUM ARTIST": "Ada",  # foobar2000's spelling
-        "TRACKNUMBER": "4",
-        "TOTALTRACKS": "9",
-        "DISCNUMBER": "2/3",
-        "KEY": "Am",
-        "ORGANIZATION": "Night Records",
-        "DESCRIPTION": "from the vault",
-    })
+    audio.update(
+        {
+            "ALBUM ARTIST": "Ada",  # foobar2000's spelling
+            "TRACKNUMBER": "4",
+            "TOTALTRACKS": "9",
+            "DISCNUMBER": "2/3",
+            "KEY": "Am",
+            "ORGANIZATION": "Night Records",
+            "DESCRIPTION": "from the vault",
+        }
+    )
     audio.save()
 
     tags = read_audio_file(path).tags
@@ -236,30 +263,34 @@ def test_alternative_vorbis_keys_in_ogg(tmp_path):
 
 def test_full_tag_set_from_mp4_atoms(tmp_path):
     itunes = "----:com.apple.iTunes:"
-    path = tag_m4a(_tone(tmp_path, "m4a"), {
-        "©nam": ["Nuit Blanche — Été"],
-        "©ART": ["Ada", "Grace"],
-        "aART": ["Ada"],
-        "©alb": ["Routes"],
-        "©day": ["2021-03-05"],
-        "trkn": [(3, 12)],
-        "disk": [(1, 2)],
-        "©gen": ["Electronic"],
-        "tmpo": [128],
-        "©cmt": ["mastered loud"],
-        itunes + "initialkey": ["8A"],
-        itunes + "ISRC": ["GBAYE2100001"],
-        itunes + "LABEL": ["Night Records"],
-        itunes + "MusicBrainz Track Id": [RECORDING_ID],
-        itunes + "MusicBrainz Album Id": [ALBUM_ID],
-        itunes + "MusicBrainz Artist Id": ARTIST_IDS,
-        itunes + "MusicBrainz Album Artist Id": [ARTIST_IDS[0]],
-        itunes + "MusicBrainz Release Group Id": [RELEASE_GROUP_ID],
-        itunes + "replaygain_track_gain": ["-6.50 dB"],
-        itunes + "replaygain_track_peak": ["0.988547"],
-        itunes + "replaygain_album_gain": ["-7.25 dB"],
-        itunes + "replaygain_album_peak": ["1.000000"],
-    }, cover_png=image_bytes("png"))
+    path = tag_m4a(
+        _tone(tmp_path, "m4a"),
+        {
+            "©nam": ["Nuit Blanche — Été"],
+            "©ART": ["Ada", "Grace"],
+            "aART": ["Ada"],
+            "©alb": ["Routes"],
+            "©day": ["2021-03-05"],
+            "trkn": [(3, 12)],
+            "disk": [(1, 2)],
+            "©gen": ["Electronic"],
+            "tmpo": [128],
+            "©cmt": ["mastered loud"],
+            itunes + "initialkey": ["8A"],
+            itunes + "ISRC": ["GBAYE2100001"],
+            itunes + "LABEL": ["Night Records"],
+            itunes + "MusicBrainz Track Id": [RECORDING_ID],
+            itunes + "MusicBrainz Album Id": [ALBUM_ID],
+            itunes + "MusicBrainz Artist Id": ARTIST_IDS,
+            itunes + "MusicBrainz Album Artist Id": [ARTIST_IDS[0]],
+            itunes + "MusicBrainz Release Group Id": [RELEASE_GROUP_ID],
+            itunes + "replaygain_track_gain": ["-6.50 dB"],
+            itunes + "replaygain_track_peak": ["0.988547"],
+            itunes + "replaygain_album_gain": ["-7.25 dB"],
+            itunes + "replaygain_album_peak": ["1.000000"],
+        },
+        cover_png=image_bytes("png"),
+    )
 
     info = read_audio_file(path)
 
@@ -311,16 +342,19 @@ def test_parse_position(text, expected):
 
 
 def test_garbage_numbers_in_a_file_read_as_none(tmp_path):
-    path = tag_flac(_tone(tmp_path, "flac"), {
-        "TITLE": "Still Readable",
-        "TRACKNUMBER": "side A",
-        "TRACKTOTAL": "many",
-        "DISCNUMBER": "1/2",
-        "DISCTOTAL": "3",  # an explicit total wins over the one after the slash
-        "BPM": "0",
-        "REPLAYGAIN_TRACK_GAIN": "loud",
-        "REPLAYGAIN_TRACK_PEAK": "-0.5",
-    })
+    path = tag_flac(
+        _tone(tmp_path, "flac"),
+        {
+            "TITLE": "Still Readable",
+            "TRACKNUMBER": "side A",
+            "TRACKTOTAL": "many",
+            "DISCNUMBER": "1/2",
+            "DISCTOTAL": "3",  # an explicit total wins over the one after the slash
+            "BPM": "0",
+            "REPLAYGAIN_TRACK_GAIN": "loud",
+            "REPLAYGAIN_TRACK_PEAK": "-0.5",
+        },
+    )
 
     tags = read_audio_file(path).tags
 
@@ -352,10 +386,15 @@ def test_flac_without_front_cover_falls_back_to_first_picture(tmp_path):
 
 
 def test_mp3_front_cover_apic_is_preferred(tmp_path):
-    path = _write_raw_id3(_tone(tmp_path, "mp3"), [
-        APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=PictureType.ARTIST, desc="band", data=_jpeg()),
-        APIC(encoding=Encoding.UTF8, mime="image/png", type=PictureType.COVER_FRONT, desc="", data=image_bytes("png")),
-    ])
+    path = _write_raw_id3(
+        _tone(tmp_path, "mp3"),
+        [
+            APIC(encoding=Encoding.UTF8, mime="image/jpeg", type=PictureType.ARTIST, desc="band", data=_jpeg()),
+            APIC(
+                encoding=Encoding.UTF8, mime="image/png", type=PictureType.COVER_FRONT, desc="", data=image_bytes("png")
+            ),
+        ],
+    )
 
     assert read_audio_file(path).cover == CoverArt(data=image_bytes("png"), mime="image/png")
 

@@ -72,11 +72,26 @@ def assert_320_cbr(mp3_path: Path, *, duration: float, sample_rate: int, channel
 @pytest.mark.parametrize(
     ("source_rate", "expected"),
     [
-        (44100, 44100), (48000, 48000), (32000, 32000),
-        (88200, 44100), (176400, 44100), (352800, 44100), (22050, 44100), (11025, 44100),
-        (96000, 48000), (192000, 48000), (384000, 48000), (24000, 48000), (16000, 48000), (12000, 48000),
+        (44100, 44100),
+        (48000, 48000),
+        (32000, 32000),
+        (88200, 44100),
+        (176400, 44100),
+        (352800, 44100),
+        (22050, 44100),
+        (11025, 44100),
+        (96000, 48000),
+        (192000, 48000),
+        (384000, 48000),
+        (24000, 48000),
+        (16000, 48000),
+        (12000, 48000),
         (8000, 48000),
-        (None, 44100), (0, 44100), (-1, 44100), (37800, 44100), (50000, 44100),
+        (None, 44100),
+        (0, 44100),
+        (-1, 44100),
+        (37800, 44100),
+        (50000, 44100),
     ],
 )
 def test_target_sample_rate(source_rate, expected):
@@ -89,11 +104,33 @@ def test_target_sample_rate(source_rate, expected):
 def test_ffmpeg_command_is_audio_only_320k_cbr_at_the_given_rate(tmp_path):
     source, target = tmp_path / "in.flac", tmp_path / "out.mp3"
     assert ffmpeg_command(source, target, sample_rate=48000) == [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-xerror",
-        "-i", str(source),
-        "-map", "0:a:0", "-vn", "-map_metadata", "-1", "-map_chapters", "-1",
-        "-codec:a", "libmp3lame", "-b:a", "320k", "-ar", "48000",
-        "-write_xing", "1", "-f", "mp3", str(target),
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-xerror",
+        "-i",
+        str(source),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-codec:a",
+        "libmp3lame",
+        "-b:a",
+        "320k",
+        "-ar",
+        "48000",
+        "-write_xing",
+        "1",
+        "-f",
+        "mp3",
+        str(target),
     ]
     assert MP3_BITRATE_KBPS == 320
 
@@ -119,9 +156,13 @@ def test_ffmpeg_command_makes_relative_and_dash_names_absolute(tmp_path, monkeyp
 @pytest.mark.parametrize(
     ("extension", "sample_rate"),
     [
-        ("flac", 44100), ("flac", 48000), ("flac", 32000),
-        ("wav", 44100), ("wav", 48000),
-        ("aiff", 44100), ("aiff", 48000),
+        ("flac", 44100),
+        ("flac", 48000),
+        ("flac", 32000),
+        ("wav", 44100),
+        ("wav", 48000),
+        ("aiff", 44100),
+        ("aiff", 48000),
     ],
 )
 def test_lossless_originals_become_320_cbr_at_the_same_rate_and_length(tmp_path, extension, sample_rate):

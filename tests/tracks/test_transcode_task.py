@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -25,7 +25,9 @@ def test_a_redelivered_transcode_does_nothing_twice(client_a, audio_files, monke
     assert track.status == "ready"
 
 
-def test_an_attempt_that_finishes_second_drops_its_copy(client_a, audio_files, monkeypatch, django_capture_on_commit_callbacks):
+def test_an_attempt_that_finishes_second_drops_its_copy(
+    client_a, audio_files, monkeypatch, django_capture_on_commit_callbacks
+):
     [result] = upload(client_a, {"race.flac": audio_files["flac"]})
     track = Track.objects.get(pk=result["track_id"])
     winner = track.mp3_key
@@ -73,7 +75,7 @@ def test_a_transcode_over_its_time_limit_fails(client_a, audio_files, settings):
 
 
 def test_a_lost_transcode_is_queued_again_by_the_hourly_sweep(client_a, audio_files, monkeypatch):
-    queued = datetime.now(timezone.utc)
+    queued = datetime.now(UTC)
     with monkeypatch.context() as lost:
         lost.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)  # the message never arrives
         with time_machine.travel(queued, tick=False):
@@ -96,7 +98,7 @@ def test_a_track_processing_for_a_day_ends_failed_with_its_original_kept(client_
     [result] = upload(client_a, {"never.flac": audio_files["flac"]})
     [other] = upload(client_a, {"other.flac": audio_files["flac48"]})
     Track.objects.filter(pk=result["track_id"]).update(
-        processing_since=datetime.now(timezone.utc) - timedelta(days=1, minutes=1)
+        processing_since=datetime.now(UTC) - timedelta(days=1, minutes=1)
     )
 
     assert services.tracks_processing_sweep() == (0, 1)
@@ -129,6 +131,6 @@ def test_a_confirm_answers_when_the_broker_is_down_and_the_sweep_catches_up(clie
 
     assert result["status"] == "processing"  # committed and answered, not a 500
     assert "could not queue tracks.tasks.track_transcode" in caplog.text
-    later = datetime.now(timezone.utc) + timedelta(minutes=61)
+    later = datetime.now(UTC) + timedelta(minutes=61)
     assert services.tracks_processing_sweep(now=later) == (1, 0)
     assert Track.objects.get(pk=result["track_id"]).status == "ready"

@@ -36,7 +36,9 @@ def test_mp3_is_ready_at_once_with_its_tags_and_artwork(storage_mode, client_a, 
     assert get_bytes(client_a, urls["artwork_url"]) == (200, cover_png)
 
 
-@pytest.mark.parametrize(("kind", "sample_rate", "seconds"), [("flac", 44100, 3.0), ("flac48", 48000, 2.0), ("wav", 44100, 2.0)])
+@pytest.mark.parametrize(
+    ("kind", "sample_rate", "seconds"), [("flac", 44100, 3.0), ("flac48", 48000, 2.0), ("wav", 44100, 2.0)]
+)
 def test_lossless_files_become_320_kbps_mp3_with_tags_and_art(
     storage_mode, client_a, tmp_path, audio_files, cover_png, kind, sample_rate, seconds
 ):
@@ -159,7 +161,8 @@ def test_direct_upload_of_non_audio_is_422_with_the_reason(client_a):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client_a.post(
-        f"{TRACKS}upload/", {"file": SimpleUploadedFile("fake.flac", b"not audio at all" * 50, "audio/flac")},
+        f"{TRACKS}upload/",
+        {"file": SimpleUploadedFile("fake.flac", b"not audio at all" * 50, "audio/flac")},
         format="multipart",
     )
 

@@ -14,7 +14,9 @@ from tracks.tags import read_audio_file
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_flac_upload_transcoded_by_the_worker_and_downloaded(celery_worker, s3_storage, user, audio_files, tmp_path, cover_png):
+def test_flac_upload_transcoded_by_the_worker_and_downloaded(
+    celery_worker, s3_storage, user, audio_files, tmp_path, cover_png
+):
     client = bearer_client(user)
 
     [result] = upload(client, {"Ana Lopez - Night Drive.flac": audio_files["flac"]})

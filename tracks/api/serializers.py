@@ -31,7 +31,9 @@ class UploadRequestSerializer(serializers.Serializer):
 class UploadSlotSerializer(serializers.Serializer):
     track_id = serializers.UUIDField(source="track.pk")
     file_name = serializers.CharField(source="track.file_name")
-    key = serializers.CharField(source="track.upload_key", help_text="The staging key the upload URL writes to; confirm with it.")
+    key = serializers.CharField(
+        source="track.upload_key", help_text="The staging key the upload URL writes to; confirm with it."
+    )
     upload_url = serializers.URLField(source="upload.url")
     method = serializers.CharField(source="upload.method")
     headers = serializers.DictField(child=serializers.CharField(), source="upload.headers")

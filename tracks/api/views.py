@@ -13,6 +13,7 @@ from tracks.api import serializers as s
 from tracks.api.filters import TrackFilter
 from tracks.models import Track
 
+
 @extend_schema_view(
     list=extend_schema(summary="Your tracks (no URLs); filter, search, order, paginate"),
     retrieve=extend_schema(summary="One track with its full tag record"),
@@ -141,7 +142,9 @@ class TrackViewSet(viewsets.GenericViewSet):
             {
                 "track_id": track.pk,
                 "file_name": track.file_name,
-                "mp3_url": storage.presigned_download(track.mp3_key, filename=files.download_name(track.file_name, track.name)),
+                "mp3_url": storage.presigned_download(
+                    track.mp3_key, filename=files.download_name(track.file_name, track.name)
+                ),
                 "artwork_url": storage.presigned_download(track.artwork_key) if track.artwork_key else None,
                 "expires_in": expires,
             }

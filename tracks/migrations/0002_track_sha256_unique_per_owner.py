@@ -7,9 +7,7 @@ def fail_later_twins(apps, schema_editor):
     track keeps them and the later ones are marked failed, saying where the bytes are. Nothing is deleted."""
     Track = apps.get_model("tracks", "Track")
     kept = Track.objects.filter(status__in=["processing", "ready"]).exclude(sha256="")
-    twins = (
-        kept.values("owner_id", "sha256").annotate(count=models.Count("id")).filter(count__gt=1)
-    )
+    twins = kept.values("owner_id", "sha256").annotate(count=models.Count("id")).filter(count__gt=1)
     for group in twins:
         first, *later = kept.filter(owner_id=group["owner_id"], sha256=group["sha256"]).order_by("created_at", "id")
         for track in later:
@@ -19,7 +17,6 @@ def fail_later_twins(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("tracks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracks', '0002_track_sha256_unique_per_owner'),
+        ("tracks", "0002_track_sha256_unique_per_owner"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='track',
-            name='processing_since',
-            field=models.DateTimeField(blank=True, help_text='When the track last went to processing (its transcode was queued).', null=True),
+            model_name="track",
+            name="processing_since",
+            field=models.DateTimeField(
+                blank=True, help_text="When the track last went to processing (its transcode was queued).", null=True
+            ),
         ),
     ]
