@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from core import media
+from core.jobs import JobHeartbeat
 from core.storage import new_object_key
 
 
@@ -78,7 +79,7 @@ class Song(models.Model):
         return f"{self.artist} - {self.title}" if self.artist else self.title
 
 
-class AssetUpload(models.Model):
+class AssetUpload(JobHeartbeat):
     """One upload of an audio or artwork file for a song, from presigned URL to checked object.
 
     The song keeps its current asset until an upload is checked and promoted, so an

@@ -1,23 +1,22 @@
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 
-from core.tasks import RETRY_TRANSIENT_STORAGE_ERRORS, TRANSIENT_STORAGE_ERRORS
+from chants.models import AssetUpload
+from core.jobs import run_job
 
 
-@shared_task(bind=True, **RETRY_TRANSIENT_STORAGE_ERRORS, soft_time_limit=120, time_limit=150)
+@shared_task(bind=True, max_retries=5, soft_time_limit=120, time_limit=150)
 def asset_upload_process(self, upload_id: str) -> None:
     """Check an uploaded song asset and attach it to its song."""
     from chants import services
 
-    try:
-        services.asset_upload_process(upload_id=upload_id)
-    except SoftTimeLimitExceeded:
-        services.asset_upload_fail(upload_id=upload_id, error="Checking the file took too long; try a smaller file.")
-    except TRANSIENT_STORAGE_ERRORS as exc:
-        if self.request.retries >= self.max_retries:
-            services.asset_upload_fail(upload_id=upload_id, error=f"Storage was unavailable: {exc}")
-            return
-        raise
+    run_job(
+        self,
+        model=AssetUpload,
+        pk=upload_id,
+        work=lambda: services.asset_upload_process(upload_id=upload_id),
+        fail=lambda reason: services.asset_upload_fail(upload_id=upload_id, error=reason),
+        too_slow="Checking the file took too long; try a smaller file.",
+    )
 
 
 @shared_task(soft_time_limit=300, time_limit=360)

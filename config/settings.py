@@ -147,6 +147,10 @@ CELERY_TASK_ROUTES = {
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Running jobs stamp their row this often; a row whose stamp is older than JOB_STALLED_AFTER_SECONDS
+# (its worker died as a whole) goes back to its task within a minute (core.jobs).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
+JOB_STALLED_AFTER_SECONDS = env_int("JOB_STALLED_AFTER_SECONDS", 120)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -282,6 +286,11 @@ CHANTS_MAX_AUDIO_MB = env_int("CHANTS_MAX_AUDIO_MB", 200)
 CHANTS_MAX_ARTWORK_MB = env_int("CHANTS_MAX_ARTWORK_MB", 10)
 TRACKS_MAX_UPLOAD_MB = env_int("TRACKS_MAX_UPLOAD_MB", 500)
 TRACKS_TRANSCODE_TIMEOUT_SECONDS = env_int("TRACKS_TRANSCODE_TIMEOUT_SECONDS", 900)
+# The longest hard time limit of any task (the transcode's: its ffmpeg timeout, then the worker's
+# soft and hard limits). Redis hands an unacknowledged task to another worker after the visibility
+# timeout: above that limit, so a task still running is never delivered twice by the broker.
+JOB_LONGEST_TIME_LIMIT_SECONDS = TRACKS_TRANSCODE_TIMEOUT_SECONDS + 90
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_TIME_LIMIT_SECONDS + 300}
 
 # --- Security (production) ----------------------------------------------------
 

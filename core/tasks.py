@@ -34,6 +34,14 @@ def staged_objects_sweep() -> None:
     staging.staged_objects_sweep()
 
 
+@shared_task(soft_time_limit=50, time_limit=55)
+def stalled_jobs_requeue() -> None:
+    """Every minute: rows whose worker died (stale heartbeat) go back to their task (core.jobs)."""
+    from core import jobs
+
+    jobs.stalled_jobs_requeue()
+
+
 @shared_task(soft_time_limit=600, time_limit=660)
 def expired_tokens_flush() -> None:
     """Periodic: refresh tokens past their expiry leave the outstanding-token and blacklist tables."""

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.jobs import JobHeartbeat
 
-class Track(models.Model):
+
+class Track(JobHeartbeat):
     """A track of a DJ's library: the original file, its MP3 for playback, its cover art."""
 
     class Status(models.TextChoices):

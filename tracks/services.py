@@ -27,9 +27,6 @@ from tracks.signals import track_ready
 
 logger = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
-# A transcode still not done this long after it was queued is queued again (a lost message, a worker
-# gone, the broker down when it was sent); the extra copies find the track done and do nothing.
-REQUEUE_AFTER = timedelta(hours=1)
 GIVE_UP_AFTER = timedelta(days=1)
 # The statuses whose bytes count as in the library (see the track_sha256_unique_per_owner constraint).
 KEPT_STATUSES = (Track.Status.PROCESSING, Track.Status.READY)
@@ -410,13 +407,12 @@ def _track_transcoded(*, track_id, key: str) -> None:
     logger.info("track %s transcoded to %s", track_id, key)
 
 
-def tracks_processing_sweep(*, now=None) -> tuple[int, int]:
-    """Queue again the transcodes of tracks processing for over an hour; fail those processing for over a day.
+def tracks_processing_sweep(*, now=None) -> int:
+    """Fail the tracks still processing a day after their transcode was queued; returns how many.
 
-    Returns (queued again, failed). The originals are kept either way.
+    Transcodes whose worker died are re-queued within minutes by core.jobs (stale heartbeat); this
+    is the last resort for a file that no worker ever finishes. The originals are kept.
     """
-    from tracks.tasks import track_transcode
-
     now = now or timezone.now()
     processing = Track.objects.filter(status=Track.Status.PROCESSING).alias(
         since=Coalesce("processing_since", "updated_at")
@@ -433,12 +429,9 @@ def tracks_processing_sweep(*, now=None) -> tuple[int, int]:
             )
             track.save(update_fields=["status", "error", "updated_at"])
         failed += 1
-    stuck = list(processing.filter(since__lt=now - REQUEUE_AFTER).values_list("pk", flat=True))
-    for track_id in stuck:
-        track_transcode.delay(str(track_id))
-    if stuck or failed:
-        logger.warning("tracks processing too long: %d queued again, %d failed", len(stuck), failed)
-    return len(stuck), failed
+    if failed:
+        logger.warning("tracks processing for over a day: %d failed", failed)
+    return failed
 
 
 def track_transcode_fail(*, track_id, error: str) -> None:

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django_celery_beat.models import PeriodicTask
 
-from core import storage
+from core import jobs, storage
 from tests.tracks.flow import upload
 from tracks import services, tasks
 from tracks.models import Track
@@ -74,23 +74,46 @@ def test_a_transcode_over_its_time_limit_fails(client_a, audio_files, settings):
     assert storage.object_exists(track.original_key)
 
 
-def test_a_lost_transcode_is_queued_again_by_the_hourly_sweep(client_a, audio_files, monkeypatch):
+def test_a_lost_transcode_is_queued_again_once_it_has_stalled(client_a, audio_files, monkeypatch, settings):
     queued = datetime.now(UTC)
     with monkeypatch.context() as lost:
         lost.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)  # the message never arrives
         with time_machine.travel(queued, tick=False):
             [result] = upload(client_a, {"lost.flac": audio_files["flac"]})
     track = Track.objects.get(pk=result["track_id"])
-    assert track.status == "processing" and track.processing_since == queued
+    assert track.status == "processing" and track.processing_since == queued and track.heartbeat_at is None
+    stalled_after = timedelta(seconds=settings.JOB_STALLED_AFTER_SECONDS)
 
-    assert services.tracks_processing_sweep(now=queued + timedelta(minutes=50)) == (0, 0)
+    assert jobs.stalled_jobs_requeue(now=queued + stalled_after - timedelta(seconds=5)) == 0
     assert Track.objects.get(pk=track.pk).status == "processing"
 
-    assert services.tracks_processing_sweep(now=queued + timedelta(minutes=70)) == (1, 0)
+    assert jobs.stalled_jobs_requeue(now=queued + stalled_after + timedelta(seconds=5)) == 1
     track.refresh_from_db()
     assert track.status == "ready" and track.mp3_key and storage.object_exists(track.mp3_key)
-    sweep = PeriodicTask.objects.get(task="tracks.tasks.tracks_processing_sweep")
-    assert sweep.enabled and (sweep.interval.every, sweep.interval.period) == (1, "hours")
+    assert track.started_at is not None and track.heartbeat_at is not None
+    sweep = PeriodicTask.objects.get(task="core.tasks.stalled_jobs_requeue")
+    assert sweep.enabled and (sweep.interval.every, sweep.interval.period) == (1, "minutes")
+
+
+def test_a_transcode_whose_worker_died_is_queued_again_and_a_live_one_is_not(client_a, audio_files, monkeypatch):
+    monkeypatch.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)
+    [dead] = upload(client_a, {"dead.flac": audio_files["flac"]})
+    [alive] = upload(client_a, {"alive.flac": audio_files["flac48"]})
+    now = datetime.now(UTC)
+    # Both started an hour ago; one worker still beats, the other was killed three minutes ago.
+    Track.objects.filter(pk=dead["track_id"]).update(
+        started_at=now - timedelta(hours=1), heartbeat_at=now - timedelta(minutes=3)
+    )
+    Track.objects.filter(pk=alive["track_id"]).update(
+        started_at=now - timedelta(hours=1), heartbeat_at=now - timedelta(seconds=20)
+    )
+    sent = []
+    monkeypatch.setattr(tasks.track_transcode, "delay", lambda track_id: sent.append(track_id))
+
+    assert jobs.stalled_jobs_requeue(now=now) == 1
+    assert sent == [dead["track_id"]]
+    # Marked, so the sweep a minute later does not send it again while it waits for a worker.
+    assert jobs.stalled_jobs_requeue(now=now + timedelta(minutes=1)) == 0
 
 
 def test_a_track_processing_for_a_day_ends_failed_with_its_original_kept(client_a, audio_files, monkeypatch):
@@ -101,7 +124,7 @@ def test_a_track_processing_for_a_day_ends_failed_with_its_original_kept(client_
         processing_since=datetime.now(UTC) - timedelta(days=1, minutes=1)
     )
 
-    assert services.tracks_processing_sweep() == (0, 1)
+    assert services.tracks_processing_sweep() == 1
 
     track = Track.objects.get(pk=result["track_id"])
     assert track.status == "failed" and "did not finish within a day" in track.error
@@ -131,6 +154,6 @@ def test_a_confirm_answers_when_the_broker_is_down_and_the_sweep_catches_up(clie
 
     assert result["status"] == "processing"  # committed and answered, not a 500
     assert "could not queue tracks.tasks.track_transcode" in caplog.text
-    later = datetime.now(UTC) + timedelta(minutes=61)
-    assert services.tracks_processing_sweep(now=later) == (1, 0)
+    later = datetime.now(UTC) + timedelta(minutes=3)
+    assert jobs.stalled_jobs_requeue(now=later) == 1
     assert Track.objects.get(pk=result["track_id"]).status == "ready"

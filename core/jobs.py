@@ -1,0 +1,175 @@
+"""One way to run a row's background job: heartbeat, final failure, and recovery from a lost worker.
+
+Every app's job rows (a track's transcode, a song asset's check, later an analysis or a download)
+keep `started_at` and `heartbeat_at` (JobHeartbeat), and every task body runs inside `run_job`:
+
+- the row is loaded through its status by the service, so a redelivered or duplicate task finds
+  nothing to do (the services already do this);
+- while the work runs, a thread stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS;
+- a soft time limit, a missing object and the last retry of a storage error end the row `failed`
+  with a readable reason; other storage and network errors are retried with growing pauses, five
+  times at most; a missing object is never retried: it will not come back.
+
+A worker killed as a whole (a crashed host, the OOM killer) leaves its rows `processing` with a
+heartbeat that stops. Each app's sweep, run every minute by beat, hands `stalled` rows back to
+their task: those whose heartbeat is older than JOB_STALLED_AFTER_SECONDS, or that were queued
+that long ago and never started. The broker's own redelivery of unacknowledged tasks
+(`acks_late`) comes later, after its visibility timeout, which settings keep above the longest
+time limit so a task still running is never delivered twice by the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from botocore.exceptions import BotoCoreError, ClientError
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Q
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+MISSING_OBJECT = "The file is no longer in storage."
+
+
+class JobHeartbeat(models.Model):
+    """When a job's work started and when its worker last said it was alive."""
+
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started the work.")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker doing it; a stale one is re-queued."
+    )
+
+    class Meta:
+        abstract = True
+
+
+def is_missing_object(exc: BaseException) -> bool:
+    """A storage error that says the object is not there: permanent, unlike an outage."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+    return False
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A storage or network error that can pass: retried with backoff, a few times."""
+    return isinstance(exc, OSError | BotoCoreError | ClientError) and not is_missing_object(exc)
+
+
+@contextmanager
+def heartbeat(model: type[models.Model], pk, *, every: float | None = None):
+    """Stamp the row's started_at once and heartbeat_at every `every` seconds while the block runs."""
+    every = every or settings.JOB_HEARTBEAT_SECONDS
+    now = timezone.now()
+    model._default_manager.filter(pk=pk).update(started_at=now, heartbeat_at=now)
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                model._default_manager.filter(pk=pk).update(heartbeat_at=timezone.now())
+        except Exception:  # noqa: BLE001 - a failed beat must not kill the work; the sweep may re-queue it
+            logger.exception("heartbeat of %s %s failed", model.__name__, pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 5)
+
+
+def run_job(
+    task, *, model: type[models.Model], pk, work: Callable[[], None], fail: Callable[[str], None], too_slow: str
+) -> None:
+    """The body every job task shares: `work()` under a heartbeat, and one way to end in failure.
+
+    `fail(reason)` must end the row `failed` only if it is still being processed (a service).
+    Transient errors propagate, so that the task's autoretry tries again; on the last retry the
+    row fails instead.
+    """
+    try:
+        with heartbeat(model, pk):
+            work()
+    except SoftTimeLimitExceeded:
+        fail(too_slow)
+    except Exception as exc:
+        if is_missing_object(exc):
+            fail(MISSING_OBJECT)
+            return
+        if not is_transient(exc):
+            raise
+        if task.request.retries >= task.max_retries:
+            fail(f"Storage was unavailable: {exc}")
+            return
+        raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
+
+
+def _backoff(retries: int) -> int:
+    # 2, 4, 8, ... seconds, at most five minutes (what autoretry's retry_backoff did).
+    return min(2 ** (retries + 1), 300)
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """Rows of one model that a task processes; registered by the app that owns them (AppConfig.ready)."""
+
+    model: str  # "app_label.Model"
+    processing: dict  # the filter of rows being processed, e.g. {"status": "processing"}
+    queued_field: str  # when the row was handed to its task
+    task: str  # the task's name; it takes the row's id
+
+
+_KINDS: list[JobKind] = []
+
+
+def register(kind: JobKind) -> None:
+    if kind not in _KINDS:
+        _KINDS.append(kind)
+
+
+def stalled_jobs_requeue(*, now=None) -> int:
+    """Every registered kind's stalled rows go back to their task (the beat job of every minute)."""
+    from celery import current_app
+    from django.apps import apps
+
+    requeued = 0
+    for kind in _KINDS:
+        processing = apps.get_model(kind.model)._default_manager.filter(**kind.processing)
+        rows = stalled(processing, queued_field=kind.queued_field, now=now)
+        requeued += requeue(rows, current_app.tasks[kind.task], now=now)
+    return requeued
+
+
+def stalled(queryset: models.QuerySet, *, queued_field: str, now=None) -> models.QuerySet:
+    """Rows of `queryset` (already filtered on the processing status) whose worker is gone.
+
+    Started: the heartbeat stopped over JOB_STALLED_AFTER_SECONDS ago. Never started: queued that
+    long ago (the message was lost, or its worker died before it began).
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STALLED_AFTER_SECONDS)
+    return queryset.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, **{f"{queued_field}__lt": cutoff}))
+
+
+def requeue(queryset: models.QuerySet, task, *, now=None) -> int:
+    """Send the task again for each row, marking it so the next sweep waits a full period again."""
+    now = now or timezone.now()
+    ids = list(queryset.values_list("pk", flat=True))
+    for pk in ids:
+        queryset.model._default_manager.filter(pk=pk).update(heartbeat_at=now)
+        task.delay(str(pk))
+    if ids:
+        logger.warning("%s: re-queued %d stalled jobs: %s", task.name, len(ids), ", ".join(map(str, ids)))
+    return len(ids)

@@ -1,0 +1,82 @@
+"""The job pattern of core.jobs: heartbeat, failure, retries, and recovery of stalled rows."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+from django.conf import settings
+
+from chants import services, tasks
+from chants.models import AssetUpload
+from core import jobs, storage
+from tests.factories import SongFactory
+
+
+def _processing_upload() -> AssetUpload:
+    song = SongFactory()
+    return AssetUpload.objects.create(
+        song=song,
+        kind="audio",
+        file_name="a.mp3",
+        content_type="audio/mpeg",
+        upload_key=storage.new_staging_key(song.created_by_id),
+        status=AssetUpload.Status.PROCESSING,
+        queued_at=datetime.now(UTC),
+        created_by=song.created_by,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "missing",
+    [
+        FileNotFoundError(2, "No such file or directory"),
+        ClientError({"Error": {"Code": "NoSuchKey", "Message": "The specified key does not exist."}}, "GetObject"),
+    ],
+)
+def test_a_missing_object_fails_at_once_and_is_not_retried(monkeypatch, missing):
+    upload = _processing_upload()
+
+    def object_gone(**kwargs):
+        raise missing
+
+    monkeypatch.setattr(services, "asset_upload_process", object_gone)
+    tasks.asset_upload_process.apply(args=(str(upload.pk),))  # no Retry raised: the first attempt is the last
+    upload.refresh_from_db()
+
+    assert upload.status == "failed"
+    assert upload.error == jobs.MISSING_OBJECT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_stamps_its_heartbeat_until_it_ends():
+    upload = _processing_upload()
+    seen = []
+
+    with jobs.heartbeat(AssetUpload, upload.pk, every=0.2):
+        started = AssetUpload.objects.get(pk=upload.pk)
+        for _ in range(6):
+            time.sleep(0.25)
+            seen.append(AssetUpload.objects.values_list("heartbeat_at", flat=True).get(pk=upload.pk))
+    time.sleep(0.5)
+    after = AssetUpload.objects.values_list("heartbeat_at", flat=True).get(pk=upload.pk)
+
+    assert started.started_at is not None and started.heartbeat_at == started.started_at
+    assert len(set(seen)) >= 3 and seen == sorted(seen)  # it kept beating
+    assert after == seen[-1] or after - seen[-1] < timedelta(seconds=0.3)  # and stopped with the block
+
+
+def test_the_broker_never_redelivers_a_task_that_may_still_run():
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    from tracks.tasks import HARD_LIMIT
+
+    assert visibility > settings.JOB_LONGEST_TIME_LIMIT_SECONDS >= HARD_LIMIT
+    assert tasks.asset_upload_process.time_limit <= settings.JOB_LONGEST_TIME_LIMIT_SECONDS
+
+
+def test_a_stalled_job_is_picked_up_within_five_minutes_of_its_worker_dying():
+    # Last heartbeat just before the kill; stale after JOB_STALLED_AFTER_SECONDS; the sweep runs every minute.
+    worst_case = settings.JOB_HEARTBEAT_SECONDS + settings.JOB_STALLED_AFTER_SECONDS + 60
+
+    assert worst_case <= 5 * 60
