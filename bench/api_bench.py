@@ -19,34 +19,25 @@ redis-server on the machine.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import dataclasses
 import json
-import os
-import platform
 import random
-import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
-from bench.common import PRODUCTION_ENV, clean_environment
-from tests.stack import Stack, free_port
+from bench.common import django_env, setup_django
+from bench.harness import Gunicorn, WrkResult, alternate, fetch, run_benchmark, run_python, wrk
+from bench.machine import ForeignLoad
+from tests.stack import Stack
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.5
 LIST_LIMIT = 100
 WORKERS = 2
 WARMUP_SECONDS = 2
-READY_TIMEOUT = 30.0
 # Above this much CPU taken by other processes, a run is flagged as disturbed.
 DISTURBED_CPUS = 0.1
 
@@ -55,235 +46,6 @@ DISTURBED_CPUS = 0.1
 class Endpoint:
     name: str
     path: str
-
-
-@dataclass(frozen=True)
-class Result:
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    errors: str
-    other_cpus: float = 0.0  # CPUs used outside the benchmark meanwhile (ForeignLoad)
-
-
-# --- machine --------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def load_average() -> str:
-    # Printed before and after: other work on a shared machine skews absolute figures.
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
-
-
-def machine_line() -> str:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"machine: nproc={cpus} cpu={cpu_model()!r} python={platform.python_version()} load(1/5/15m)={load_average()}"
-    )
-
-
-def _proc_stat(pid: str) -> tuple[int, int] | None:
-    """(parent pid, CPU ticks) of a process and of its children it has reaped; None if gone.
-
-    Reaped children count because PostgreSQL backends and gunicorn workers come
-    and go (CONN_MAX_AGE, max-requests) and their time ends up in their parent's.
-    """
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name may hold spaces and parentheses: split after its last ")".
-    fields = text.rsplit(")", 1)[1].split()
-    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
-    return int(fields[1]), utime + stime + cutime + cstime
-
-
-def _our_ticks() -> int:
-    """CPU ticks of this process, its reaped children (wrk) and every live descendant."""
-    stats = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            stat = _proc_stat(entry)
-            if stat is not None:
-                stats[int(entry)] = stat
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in stats.items():
-        children.setdefault(ppid, []).append(pid)
-    own = os.times()
-    ticks = round((own.user + own.system + own.children_user + own.children_system) * os.sysconf("SC_CLK_TCK"))
-    pending = list(children.get(os.getpid(), []))
-    while pending:
-        pid = pending.pop()
-        ticks += stats[pid][1]
-        pending.extend(children.get(pid, []))
-    return ticks
-
-
-def _machine_ticks() -> tuple[int, int]:
-    """(busy, steal) ticks of all CPUs since boot, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    user, nice, system, _idle, _iowait, _irq, _softirq, steal = values[:8]
-    # irq and softirq time (loopback traffic) belongs to no process: leave it out.
-    return user + nice + system, steal
-
-
-class ForeignLoad:
-    """CPU used by processes outside this benchmark while a measurement runs.
-
-    The machine is shared: a test run next door takes CPU from gunicorn and
-    from wrk alike, so runs with a high figure here are not comparable.
-    """
-
-    def __enter__(self) -> ForeignLoad:
-        self.available = Path("/proc/stat").exists()
-        if self.available:
-            self._start = (time.monotonic(), _our_ticks(), *_machine_ticks())
-        self.cpus = self.steal = 0.0
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if not self.available or exc_info[0] is not None:
-            return
-        started, ours, busy, steal = self._start
-        elapsed_ticks = (time.monotonic() - started) * os.sysconf("SC_CLK_TCK")
-        now_busy, now_steal = _machine_ticks()
-        self.cpus = max(0.0, (now_busy - busy - (_our_ticks() - ours)) / elapsed_ticks)
-        self.steal = (now_steal - steal) / elapsed_ticks
-
-
-# --- child processes ------------------------------------------------------------
-
-_PR_SET_PDEATHSIG = 1
-try:
-    # Resolved before any fork: loading a library between fork and exec is unsafe.
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):
-    _prctl = None
-
-
-def _die_with_us():
-    """preexec_fn: gunicorn gets SIGTERM if this script is killed without cleanup."""
-    parent = os.getpid()
-
-    def preexec() -> None:
-        if _prctl is not None:
-            _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        # This script may have died before prctl took effect.
-        if os.getppid() != parent:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return preexec
-
-
-def _exit_on_sigterm(signum, frame) -> None:
-    # Unwind through the finally blocks so gunicorn and the stack are stopped.
-    raise SystemExit(128 + signum)
-
-
-def run_django(env: dict[str, str], *args: str) -> None:
-    """Run a Django command of this project in its own process, failing loudly."""
-    subprocess.run([sys.executable, *args], cwd=PROJECT_DIR, env=env, check=True)
-
-
-class Gunicorn:
-    """The project under gunicorn; a context manager that always stops it."""
-
-    def __init__(self, env: dict[str, str], log_dir: str):
-        self.env = env
-        self.port = free_port()
-        self.log_path = os.path.join(log_dir, "gunicorn.log")
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def base_url(self) -> str:
-        return "http://127.0.0.1:%d" % self.port
-
-    def __enter__(self) -> Gunicorn:
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        argv = [
-            gunicorn,
-            "config.wsgi:application",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "sync",
-            "--bind",
-            "127.0.0.1:%d" % self.port,
-        ]
-        # Workers print warnings (e.g. WhiteNoise's missing staticfiles/) to
-        # stderr: keep them with gunicorn's log, out of the report.
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                argv,
-                cwd=PROJECT_DIR,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Own process group: Ctrl-C reaches this script, which then stops
-                # gunicorn in order instead of racing it.
-                process_group=0,
-                preexec_fn=_die_with_us(),
-            )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}):\n{self.log_tail()}")
-            try:
-                fetch(self.base_url + "/bench/fixed/")
-                return
-            except OSError as exc:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn not ready: {exc}\n{self.log_tail()}") from exc
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()  # graceful: the master stops its workers
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def log_lines(self) -> list[str]:
-        try:
-            return Path(self.log_path).read_text(errors="replace").splitlines()
-        except OSError:
-            return []
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_lines()[-lines:])
-
-    def problems(self) -> list[str]:
-        """Errors, worker timeouts and tracebacks gunicorn logged: they void a measurement."""
-        markers = ("[ERROR]", "[CRITICAL]", "Traceback")
-        return [line for line in self.log_lines() if any(marker in line for marker in markers)]
 
 
 # --- seeding (runs in a child process with the Django settings) -----------------
@@ -333,9 +95,7 @@ def _phrase(rng: random.Random, low: int, high: int) -> str:
 
 def seed(count: int) -> None:
     """Insert `count` songs: varied text, half with audio and artwork keys, lyrics on all."""
-    import django
-
-    django.setup()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
@@ -380,9 +140,7 @@ def seed(count: int) -> None:
 
 def detail_song_id() -> None:
     """Print the id of the song the detail endpoint is measured on (child process)."""
-    import django
-
-    django.setup()
+    setup_django()
     from chants.models import Song
 
     # A song with both assets: its detail signs two download URLs, the costly case.
@@ -390,16 +148,6 @@ def detail_song_id() -> None:
 
 
 # --- HTTP checks ----------------------------------------------------------------
-
-
-def fetch(url: str) -> tuple[int, bytes]:
-    # No proxy: loopback only, whatever the environment says.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 def check_endpoints(base_url: str, endpoints: dict[str, Endpoint]) -> None:
@@ -446,66 +194,45 @@ def check_endpoints(base_url: str, endpoints: dict[str, Endpoint]) -> None:
 
 # --- load -----------------------------------------------------------------------
 
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
-_LATENCY_LINE = re.compile(r"^\s*(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.MULTILINE)
-_RPS_LINE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
-_ERROR_LINES = re.compile(r"^\s*(Socket errors:.*|Non-2xx or 3xx responses:.*)$", re.MULTILINE)
-
-
-def parse_wrk(output: str) -> Result:
-    latencies = {pct: float(value) * _UNIT_MS[unit] for pct, value, unit in _LATENCY_LINE.findall(output)}
-    rps = _RPS_LINE.search(output)
-    if rps is None or set(latencies) != {"50", "99"}:
-        raise RuntimeError("cannot parse wrk output:\n" + output)
-    errors = "; ".join(line.strip() for line in _ERROR_LINES.findall(output))
-    return Result(float(rps.group(1)), latencies["50"], latencies["99"], errors)
-
-
-def wrk(url: str, seconds: int, connections: int) -> Result:
-    argv = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency", url]
-    completed = subprocess.run(argv, capture_output=True, text=True, check=True)
-    return parse_wrk(completed.stdout)
-
 
 def measure(
     base_url: str, endpoints: list[Endpoint], rounds: int, seconds: int, connections: int
-) -> dict[str, list[Result]]:
-    """Alternate the endpoints round after round, so drift hits every one alike."""
-    for endpoint in endpoints:
-        wrk(base_url + endpoint.path, WARMUP_SECONDS, connections)
-    results: dict[str, list[Result]] = {endpoint.name: [] for endpoint in endpoints}
-    for number in range(1, rounds + 1):
-        for endpoint in endpoints:
-            with ForeignLoad() as foreign:
-                result = wrk(base_url + endpoint.path, seconds, connections)
-            result = dataclasses.replace(result, other_cpus=foreign.cpus)
-            results[endpoint.name].append(result)
-            print(
-                "round %d  %-6s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  other load %.2f CPU, steal %.2f%s"
-                % (
-                    number,
-                    endpoint.name,
-                    result.requests_per_s,
-                    result.p50_ms,
-                    result.p99_ms,
-                    foreign.cpus,
-                    foreign.steal,
-                    ("  [" + result.errors + "]") if result.errors else "",
-                ),
-                flush=True,
-            )
-    return results
+) -> dict[str, list[WrkResult]]:
+    """The endpoints in turn, in the same order every round, after a warm-up of each."""
+    paths = {endpoint.name: endpoint.path for endpoint in endpoints}
+
+    def one(name: str, number: int | None) -> WrkResult:
+        if number is None:
+            return wrk(base_url + paths[name], WARMUP_SECONDS, connections)
+        with ForeignLoad() as foreign:
+            result = wrk(base_url + paths[name], seconds, connections)
+        print(
+            "round %d  %-6s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  %s%s"
+            % (
+                number,
+                name,
+                result.requests_per_s,
+                result.p50_ms,
+                result.p99_ms,
+                foreign.describe(),
+                ("  [" + result.errors + "]") if result.errors else "",
+            ),
+            flush=True,
+        )
+        return dataclasses.replace(result, other_cpus=foreign.cpus)
+
+    return alternate(list(paths), rounds, one, rotate=False)
 
 
 # --- report ---------------------------------------------------------------------
 
 
-def best(results: list[Result]) -> Result:
+def best(results: list[WrkResult]) -> WrkResult:
     # The least disturbed run on a shared machine is the closest to the real cost.
     return max(results, key=lambda result: result.requests_per_s)
 
 
-def report(results: dict[str, list[Result]], endpoints: dict[str, Endpoint]) -> None:
+def report(results: dict[str, list[WrkResult]], endpoints: dict[str, Endpoint]) -> None:
     rounds = len(results["list"])
     print()
     print("best of %d rounds:" % rounds)
@@ -552,46 +279,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def bench_env(stack_env: dict[str, str], data_dir: str) -> dict[str, str]:
-    env = {
-        **clean_environment(),
-        **PRODUCTION_ENV,
-        **stack_env,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATA_DIR": data_dir,
-    }
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
-    return env
-
-
 def prepare_database(env: dict[str, str], songs: int) -> str:
     """Migrate, seed, and return the id of the song used for the detail endpoint."""
     started = time.monotonic()
-    run_django(env, "manage.py", "migrate", "--noinput", "-v", "0")
-    run_django(env, "-m", "bench.api_bench", "--child", "seed", "--songs", str(songs))
-    song_id = subprocess.run(
-        [sys.executable, "-m", "bench.api_bench", "--child", "detail-id"],
-        cwd=PROJECT_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    run_python(env, "manage.py", "migrate", "--noinput", "-v", "0")
+    run_python(env, "-m", "bench.api_bench", "--child", "seed", "--songs", str(songs))
+    detail = run_python(env, "-m", "bench.api_bench", "--child", "detail-id", capture_output=True, text=True)
+    song_id = detail.stdout.strip()
     print("setup: migrated and seeded %d songs in %.1fs" % (songs, time.monotonic() - started), flush=True)
     return song_id
 
 
 def run(args: argparse.Namespace) -> None:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk not found on PATH (apt-get install wrk)")
-    print(machine_line())
     print(
         "config: %d songs, gunicorn %d sync workers, wrk -t1 -c%d -d%ds x %d rounds, list limit=%d"
         % (args.songs, WORKERS, args.connections, args.duration, args.rounds, LIST_LIMIT),
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="api-bench-") as tmp, Stack(services=("postgres", "redis")) as stack:
-        env = bench_env(stack.env, tmp)
+        # The reference views are served next to the product's URLs (bench/settings.py).
+        env = django_env(tmp, stack.env, {"DJANGO_SETTINGS_MODULE": "bench.settings"})
         song_id = prepare_database(env, args.songs)
         endpoints = [
             Endpoint("list", "/api/chants/songs/?limit=%d" % LIST_LIMIT),
@@ -600,7 +307,7 @@ def run(args: argparse.Namespace) -> None:
             Endpoint("fixed", "/bench/fixed/"),
         ]
         by_name = {endpoint.name: endpoint for endpoint in endpoints}
-        with Gunicorn(env, tmp) as server:
+        with Gunicorn(env, tmp, workers=WORKERS, ready_path="/bench/fixed/") as server:
             check_endpoints(server.base_url, by_name)
             results = measure(server.base_url, endpoints, args.rounds, args.duration, args.connections)
             problems = server.problems()
@@ -619,15 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child == "detail-id":
         detail_song_id()
         return 0
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    started = time.monotonic()
-    try:
-        run(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted; servers stopped", file=sys.stderr)
-        return 130
-    print(f"\ntotal time {time.monotonic() - started:.0f}s, load(1/5/15m) at the end {load_average()}")
-    return 0
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found on PATH (apt-get install wrk)")
+    return run_benchmark(lambda: run(args), interrupted="servers stopped")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,12 @@
 """What every benchmark's Django processes share: production-like settings, a clean environment."""
 
+from __future__ import annotations
+
 import os
+from collections.abc import Mapping
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Production-like: no DEBUG (it keeps every SQL query in memory), no throttling (one
 # client sends everything), no HTTPS redirect (plain loopback), WARNING logging (the
@@ -33,3 +39,29 @@ def clean_environment() -> dict[str, str]:
         for name, value in os.environ.items()
         if not name.startswith(_DROPPED_PREFIXES) and name not in _DROPPED_NAMES
     }
+
+
+def django_env(data_dir: str | os.PathLike[str], *overrides: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a benchmark's Django process: clean, production-like, then `overrides`.
+
+    Data (the SQLite file when no DATABASE_URL is given, and the media files) goes to
+    `data_dir`, a temporary directory, never to the project's own data/.
+    """
+    env = {**clean_environment(), **PRODUCTION_ENV}
+    for override in overrides:
+        env.update(override)
+    env["DATA_DIR"] = os.fspath(data_dir)
+    env["MEDIA_ROOT"] = os.path.join(data_dir, "media")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
+    return env
+
+
+def setup_django() -> None:
+    """django.setup() in a benchmark's child process, with the settings django_env gave it."""
+    import warnings
+
+    import django
+
+    # WhiteNoise warns that STATIC_ROOT is missing (collectstatic never ran here); the API does not care.
+    warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
+    django.setup()

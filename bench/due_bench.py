@@ -43,21 +43,18 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bench.api_bench import _machine_ticks, _proc_stat, load_average, machine_line
-from bench.common import PRODUCTION_ENV, clean_environment
-from tests.stack import Stack, die_with_parent
+from bench.common import django_env, setup_django
+from bench.harness import rotated, run_benchmark, run_python
+from bench.machine import ForeignLoad
+from tests.stack import Stack
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 DUE_LIMIT = 50
 DUE_FRACTION = 0.10
 BATCH_SIZE = 5000
@@ -78,25 +75,15 @@ STATE_FIELDS = (
 )
 TARGETS = {"scale": 1.2, "due": 5.0, "grade": 4.0}
 
-# The access token lives long enough for the run; its lifetime costs nothing per request.
+# On top of bench.common's production-like settings: the test client's host, and an access
+# token that lives long enough for the run (its lifetime costs nothing per request).
 CHILD_ENV = {
-    **PRODUCTION_ENV,
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "JWT_ACCESS_MINUTES": "600",
 }
 
 
 # --- child processes (Django configured) ------------------------------------------
-
-
-def _django() -> None:
-    import warnings
-
-    import django
-
-    # WhiteNoise warns that STATIC_ROOT is missing (collectstatic never ran here); the API does not care.
-    warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
-    django.setup()
 
 
 _ARTISTS = ("Bench Artist", "Nora Vale", "DJ Kilowatt", "The Sine Waves", "Mira & Co", "Low Pass Club")
@@ -106,7 +93,7 @@ _KEYS = ("8A", "9A", "10B", "3A", "11B", "5A")
 
 def child_seed(small: int, large: int) -> None:
     """Both users, their ready tracks (bulk, 5,000 a batch), then their cards, then VACUUM ANALYZE."""
-    _django()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
     from django.utils import timezone
@@ -214,50 +201,6 @@ def child_seed(small: int, large: int) -> None:
         )
     )
     print(f"  sizes: {sizes}", flush=True)
-
-
-class ForeignLoad:
-    """CPU used outside the benchmark while a measurement runs (see bench.api_bench.ForeignLoad).
-
-    Here the measuring process is a child of the benchmark, and PostgreSQL a child of
-    its parent: the whole tree under the parent counts as ours.
-    """
-
-    def __enter__(self) -> ForeignLoad:
-        self.available = Path("/proc/stat").exists()
-        self.cpus = self.steal = 0.0
-        if self.available:
-            self._start = (time.monotonic(), _tree_ticks(os.getppid()), *_machine_ticks())
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if not self.available or exc_info[0] is not None:
-            return
-        started, ours, busy, steal = self._start
-        elapsed_ticks = (time.monotonic() - started) * os.sysconf("SC_CLK_TCK")
-        now_busy, now_steal = _machine_ticks()
-        self.cpus = max(0.0, (now_busy - busy - (_tree_ticks(os.getppid()) - ours)) / elapsed_ticks)
-        self.steal = (now_steal - steal) / elapsed_ticks
-
-
-def _tree_ticks(root: int) -> int:
-    """CPU ticks of a process, of the children it reaped and of every live descendant."""
-    stats = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            stat = _proc_stat(entry)
-            if stat is not None:
-                stats[int(entry)] = stat
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in stats.items():
-        children.setdefault(ppid, []).append(pid)
-    ticks = stats.get(root, (0, 0))[1]
-    pending = list(children.get(root, []))
-    while pending:
-        pid = pending.pop()
-        ticks += stats[pid][1]
-        pending.extend(children.get(pid, []))
-    return ticks
 
 
 class _Bench:
@@ -382,9 +325,11 @@ def measure(bench: _Bench, rounds: int, requests: int) -> dict[str, list[list[fl
             bench.one(name)
     times: dict[str, list[list[float]]] = {name: [] for name in names}
     for number in range(rounds):
-        order = names[number % len(names) :] + names[: number % len(names)]
+        order = rotated(names, number)
         run: dict[str, list[float]] = {name: [] for name in order}
-        with ForeignLoad() as foreign:
+        # This process is a child of the benchmark, and PostgreSQL a child of its parent:
+        # the whole tree under the parent is the benchmark's.
+        with ForeignLoad(ours=os.getppid()) as foreign:
             for _ in range(requests):
                 for name in order:
                     run[name].append(bench.one(name))
@@ -401,7 +346,7 @@ def measure(bench: _Bench, rounds: int, requests: int) -> dict[str, list[list[fl
                 ),
                 flush=True,
             )
-        print("round %d  other load %.2f CPU, steal %.2f" % (number + 1, foreign.cpus, foreign.steal), flush=True)
+        print("round %d  %s" % (number + 1, foreign.describe()), flush=True)
     return times
 
 
@@ -553,7 +498,7 @@ def profile(bench: _Bench, requests: int) -> None:
 
 
 def child_measure(rounds: int, requests: int, profile_requests: int) -> None:
-    _django()
+    setup_django()
     from django.conf import settings
     from django.db import connection
 
@@ -586,30 +531,7 @@ def child_measure(rounds: int, requests: int, profile_requests: int) -> None:
 # --- parent -----------------------------------------------------------------------
 
 
-def child_env(stack_env: dict[str, str], data_dir: str) -> dict[str, str]:
-    env = clean_environment()
-    env.update(CHILD_ENV)
-    env.update(stack_env)  # DATABASE_URL only: no Redis
-    env["DATA_DIR"] = data_dir
-    env["MEDIA_ROOT"] = os.path.join(data_dir, "media")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
-    return env
-
-
-def run_child(env: dict[str, str], *args: str) -> None:
-    """A Django step in its own process; its output passes through."""
-    subprocess.run(
-        [sys.executable, *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        check=True,
-        preexec_fn=die_with_parent(signal.SIGTERM),
-    )
-
-
 def run(args: argparse.Namespace) -> None:
-    print(machine_line())
     print(
         "config: --small %d and --large %d cards (%d%% due), %d rounds x %d requests per endpoint "
         "(+%d warm-up), due limit %d"
@@ -617,14 +539,14 @@ def run(args: argparse.Namespace) -> None:
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="due-bench-") as tmp, Stack(services=("postgres",)) as stack:
-        env = child_env(stack.env, tmp)
+        env = django_env(tmp, CHILD_ENV, stack.env)  # DATABASE_URL only: no Redis
         started = time.monotonic()
-        run_child(env, "manage.py", "migrate", "--noinput", "-v", "0")
+        run_python(env, "manage.py", "migrate", "--noinput", "-v", "0")
         print("setup: PostgreSQL started and migrated in %.1fs" % (time.monotonic() - started), flush=True)
-        run_child(
+        run_python(
             env, "-m", "bench.due_bench", "--child", "seed", "--small", str(args.small), "--large", str(args.large)
         )
-        run_child(
+        run_python(
             env,
             "-m",
             "bench.due_bench",
@@ -679,21 +601,7 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         return 0
 
-    def _exit_on_sigterm(signum, frame):
-        raise SystemExit(128 + signum)  # unwinds through the Stack's exit, which stops PostgreSQL
-
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    started = time.monotonic()
-    try:
-        run(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted; PostgreSQL stopped", file=sys.stderr)
-        return 130
-    except subprocess.CalledProcessError as exc:
-        print("\na step failed (exit {}): {}".format(exc.returncode, " ".join(exc.cmd[1:])), file=sys.stderr)
-        return 1
-    print(f"\ntotal time {time.monotonic() - started:.0f}s, load(1/5/15m) at the end {load_average()}")
-    return 0
+    return run_benchmark(lambda: run(args), interrupted="PostgreSQL stopped")
 
 
 if __name__ == "__main__":

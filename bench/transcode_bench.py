@@ -29,20 +29,17 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from bench.api_bench import ForeignLoad, load_average, machine_line
-from bench.common import PRODUCTION_ENV, clean_environment
-from tests.stack import die_with_parent
+from bench.common import django_env, setup_django
+from bench.harness import alternate, run_benchmark, run_python
+from bench.machine import ForeignLoad, MemoryPeak
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.10
 CONFIRM_SECONDS = 5.0
 SAMPLE_RATE = 44100
@@ -68,11 +65,6 @@ FLAC_TAGS = {
     "REPLAYGAIN_TRACK_PEAK": "0.998871",
 }
 
-# DEBUG stays off: with it on Django keeps every SQL query in memory, which would weigh
-# on the 500-file confirm.
-CHILD_ENV = PRODUCTION_ENV
-
-
 # --- helpers shared by both sides -------------------------------------------------
 
 
@@ -87,78 +79,6 @@ def _mb(kilobytes: float) -> str:
 def _emit(result: dict) -> None:
     """A child's answer: one JSON line on stdout, after whatever else it printed."""
     print(RESULT_PREFIX + json.dumps(result), flush=True)
-
-
-class FfmpegPeak:
-    """Peak RSS of the ffmpeg a process runs, read from /proc/<pid>/status (VmHWM) every 20 ms.
-
-    RUSAGE_CHILDREN cannot give it: Linux carries the high-water mark of the memory a
-    process had before exec over into the exec'd program's max RSS, so the ffmpeg of a
-    Django worker "peaks" at no less than the worker's own size. VmHWM belongs to the
-    memory of the exec'd ffmpeg only, and as a high-water mark it only misses growth
-    after the last sample. Give `pid` when it is known; otherwise the ffmpeg child of
-    `parent` is looked for in /proc (only until it is found).
-    """
-
-    INTERVAL = 0.02
-
-    def __init__(self, *, pid: int | None = None, parent: int | None = None):
-        self.pid = pid
-        self.parent = os.getpid() if parent is None else parent
-        self.peak_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> FfmpegPeak:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        # Ctrl-C and SIGTERM go to the main thread, so they interrupt its wait for ffmpeg at once.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        pid = self.pid
-        while True:
-            if pid is None:
-                pid = self._find()
-            if pid is not None:
-                high_water = self._high_water(pid)
-                if high_water is None:  # gone, or a zombie without memory
-                    if self.pid is not None:
-                        return
-                    pid = None
-                else:
-                    self.peak_kb = max(self.peak_kb, high_water)
-            if self._stop.wait(self.INTERVAL):
-                return
-
-    def _find(self) -> int | None:
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                text = Path(f"/proc/{entry.name}/stat").read_text()
-            except OSError:
-                continue
-            name = text[text.find("(") + 1 : text.rfind(")")]
-            if name == "ffmpeg" and int(text.rsplit(")", 1)[1].split()[1]) == self.parent:
-                return int(entry.name)
-        return None
-
-    @staticmethod
-    def _high_water(pid: int) -> int | None:
-        try:
-            status = Path("/proc/%d/status" % pid).read_text()
-        except OSError:
-            return None
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        # Name is the program's after exec; before it, the forked Python's memory would be read.
-        if fields.get("Name", "").strip() != "ffmpeg" or "VmHWM" not in fields:
-            return None
-        return int(fields["VmHWM"].split()[0])
 
 
 # --- source files (parent: ffmpeg only) --------------------------------------------
@@ -196,25 +116,10 @@ def make_cover(path: Path) -> None:
 # --- child processes ----------------------------------------------------------------
 
 
-def child_env(data_dir: Path) -> dict[str, str]:
-    env = clean_environment()
-    env.update(CHILD_ENV)
-    env["DATA_DIR"] = str(data_dir)
-    env["MEDIA_ROOT"] = str(data_dir / "media")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
-    return env
-
-
 def run_child(env: dict[str, str], *args: str) -> dict:
     """Run `python -m bench.transcode_bench --child ...`; its stderr passes through."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "bench.transcode_bench", "--child", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        text=True,
-        preexec_fn=die_with_parent(signal.SIGTERM),
+    completed = run_python(
+        env, "-m", "bench.transcode_bench", "--child", *args, stdout=subprocess.PIPE, text=True, check=False
     )
     lines = completed.stdout.splitlines()
     results = [line[len(RESULT_PREFIX) :] for line in lines if line.startswith(RESULT_PREFIX)]
@@ -224,16 +129,6 @@ def run_child(env: dict[str, str], *args: str) -> dict:
         if not line.startswith(RESULT_PREFIX):
             print("  [child] " + line)
     return json.loads(results[-1])
-
-
-def _django():
-    import warnings
-
-    import django
-
-    # WhiteNoise warns that STATIC_ROOT is missing (collectstatic never ran here); the API does not care.
-    warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
-    django.setup()
 
 
 def _database_line() -> str:
@@ -257,7 +152,7 @@ def _database_line() -> str:
 
 def child_setup(flac: Path) -> None:
     """The DJ, and a `processing` track whose original (and cover) are in storage."""
-    _django()
+    setup_django()
     from dataclasses import fields
 
     from django.contrib.auth import get_user_model
@@ -342,7 +237,7 @@ def child_transcode(track_id: str, breakdown: bool) -> None:
     """Reset the track to `processing`, then time the task body alone."""
     import resource
 
-    _django()
+    setup_django()
     from django.core.files.storage import default_storage
 
     import tracks.tasks  # noqa: F401  (a worker has its tasks imported)
@@ -367,7 +262,7 @@ def child_transcode(track_id: str, breakdown: bool) -> None:
 
     before_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    with FfmpegPeak() as ffmpeg_peak:
+    with MemoryPeak("ffmpeg") as ffmpeg_peak:
         started = time.perf_counter()
         services.track_transcode(track_id=track_id)
         elapsed = time.perf_counter() - started
@@ -401,7 +296,7 @@ def child_transcode(track_id: str, breakdown: bool) -> None:
 
 def child_confirm(count: int, template: Path, cover: Path, work: Path) -> None:
     """Upload `count` distinct tagged MP3s (bytes straight into storage), then time their confirm."""
-    _django()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.core.files import File
     from django.core.files.storage import default_storage
@@ -521,7 +416,7 @@ def run_bare(source: Path, target: Path) -> tuple[float, int, int]:
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # wait4 gives this ffmpeg's own rusage (RUSAGE_CHILDREN would mix in the Django children).
-        with FfmpegPeak(pid=proc.pid) as peak:
+        with MemoryPeak("ffmpeg", pid=proc.pid) as peak:
             _, status, usage = os.wait4(proc.pid, 0)
     except BaseException:
         proc.kill()
@@ -536,8 +431,6 @@ def run_bare(source: Path, target: Path) -> tuple[float, int, int]:
 
 def measure(env: dict[str, str], track_id: str, source: Path, work: Path, rounds: int) -> dict[str, list]:
     """Project and bare, alternating; odd rounds start with the project, even ones with bare."""
-    project: list[dict] = []
-    bare: list[dict] = []
     bare_out = work / "bare.mp3"
 
     def one(kind: str, number: int | None) -> dict:
@@ -552,7 +445,7 @@ def measure(env: dict[str, str], track_id: str, source: Path, work: Path, rounds
         if kind == "project":
             print(
                 "%-8s project %7.3fs  RUSAGE_SELF %s (%s before the task body)  RUSAGE_CHILDREN %s  "
-                "ffmpeg VmHWM %s  other load %.2f CPU, steal %.2f"
+                "ffmpeg VmHWM %s  %s"
                 % (
                     label,
                     result["seconds"],
@@ -560,34 +453,26 @@ def measure(env: dict[str, str], track_id: str, source: Path, work: Path, rounds
                     _mb(result["maxrss_self_before_kb"]),
                     _mb(result["maxrss_children_kb"]),
                     _mb(result["ffmpeg_hwm_kb"]),
-                    foreign.cpus,
-                    foreign.steal,
+                    foreign.describe(),
                 ),
                 flush=True,
             )
         else:
             print(
-                "%-8s bare    %7.3fs  ffmpeg wait4 max RSS %s  VmHWM %s  other load %.2f CPU, steal %.2f"
+                "%-8s bare    %7.3fs  ffmpeg wait4 max RSS %s  VmHWM %s  %s"
                 % (
                     label,
                     result["seconds"],
                     _mb(result["maxrss_kb"]),
                     _mb(result["ffmpeg_hwm_kb"]),
-                    foreign.cpus,
-                    foreign.steal,
+                    foreign.describe(),
                 ),
                 flush=True,
             )
         return result
 
-    # Page cache, ffmpeg's and Python's files: the first run of each pays for them; not counted.
-    one("project", None)
-    one("bare", None)
-    for number in range(1, rounds + 1):
-        order = ("project", "bare") if number % 2 else ("bare", "project")
-        for kind in order:
-            (project if kind == "project" else bare).append(one(kind, number))
-    return {"project": project, "bare": bare}
+    # Page cache, ffmpeg's and Python's files: the warm-up of each pays for them.
+    return alternate(("project", "bare"), rounds, one, rotate=True)
 
 
 def report_transcode(results: dict[str, list], rounds: int) -> None:
@@ -707,7 +592,6 @@ def report_confirm(result: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    print(machine_line())
     version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, check=True).stdout.split("\n")[0]
     print(
         "%s; %d rounds; source %.4g min stereo %d Hz FLAC; confirm %d files"
@@ -724,15 +608,11 @@ def run(args: argparse.Namespace) -> None:
 
         tag_flac(source, FLAC_TAGS, cover.read_bytes(), cover_mime="image/jpeg")
         made = time.monotonic() - started
-        env = child_env(work / "data")
+        # Embedded default: no DATABASE_URL, REDIS_URL or AWS_*. DEBUG stays off: with it
+        # on Django keeps every SQL query in memory, which would weigh on the 500-file confirm.
+        env = django_env(work / "data")
         started = time.monotonic()
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=PROJECT_DIR,
-            env=env,
-            check=True,
-            preexec_fn=die_with_parent(signal.SIGTERM),
-        )
+        run_python(env, "manage.py", "migrate", "--noinput", "-v", "0")
         setup = run_child(env, "setup", "--flac", str(source))
         print(
             "setup: FLAC %.1f MB (%s kb/s, %s Hz, %s ch, %.2fs, %d tag fields, %d-byte JPEG cover) made in %.1fs; "
@@ -819,18 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("ffmpeg") is None:
         raise SystemExit("ffmpeg not found on PATH")
 
-    def _exit_on_sigterm(signum, frame):
-        raise SystemExit(128 + signum)  # unwinds through the finally that removes the temp dir
-
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    started = time.monotonic()
-    try:
-        run(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted; temporary files removed", file=sys.stderr)
-        return 130
-    print(f"\ntotal time {time.monotonic() - started:.0f}s, load(1/5/15m) at the end {load_average()}")
-    return 0
+    return run_benchmark(lambda: run(args), interrupted="temporary files removed")
 
 
 if __name__ == "__main__":

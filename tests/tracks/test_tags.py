@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import random
+import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -603,3 +605,19 @@ def test_damaged_files_either_read_or_raise_not_audio(tmp_path, extension):
 )
 def test_split_file_name(file_name, expected):
     assert split_file_name(file_name) == expected
+
+
+# --- The package -----------------------------------------------------------------------------
+
+
+def test_reading_and_writing_tags_loads_no_django():
+    # tracks.tags promises pure domain code: a script or worker can use it without settings.
+    # A fresh interpreter, since this one has Django loaded already.
+    code = (
+        "import sys, tracks.tags\n"
+        "loaded = {name.partition('.')[0] for name in sys.modules}\n"
+        "print(sorted(loaded & {'django', 'rest_framework', 'config'}))"
+    )
+    project = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
