@@ -37,7 +37,7 @@ from tracks.tags.values import (
     TagSet,
 )
 
-NOT_RECOGNISED = "The file is not a recognisable audio file (MP3, FLAC, WAV, AIFF, Ogg, MP4)."
+NOT_RECOGNISED = media.NOT_AUDIO
 # Beyond these a header is lying: DSD256 is 11.3 MHz, and 64 channels is more than any mix.
 MAX_SAMPLE_RATE = 50_000_000
 MAX_CHANNELS = 64
@@ -66,15 +66,11 @@ def read_audio_file(path: str | os.PathLike[str]) -> AudioFileInfo:
 
 
 def _parse(fileobj: IO[bytes]) -> mutagen.FileType:
+    # core.media's one "is this audio" parse: full ID3 frames / MP4 atoms, garbage is one readable error.
     try:
-        audio = mutagen.File(fileobj)  # easy=False: full ID3 frames / MP4 atoms, not the "easy" subset
-    except Exception as error:
-        # MutagenError is the documented failure, but on garbage input mutagen's parsers also
-        # leak struct.error, ValueError, IndexError, EOFError, ...; all of them mean "not audio".
-        raise NotAudio(NOT_RECOGNISED) from error
-    if audio is None:  # no format claimed the file at all
-        raise NotAudio(NOT_RECOGNISED)
-    return audio
+        return media.parse_audio(fileobj)
+    except media.MediaRejected as rejected:
+        raise NotAudio(str(rejected)) from rejected
 
 
 def _properties(audio: mutagen.FileType) -> AudioProperties:

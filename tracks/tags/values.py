@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from core import media
 
-class NotAudio(Exception):
-    """The file is not audio mutagen can read; the message says why, for the user."""
+
+class NotAudio(media.MediaRejected):
+    """The file is not audio mutagen can read; the message says why, for the user (core.media's rejection)."""
 
 
 @dataclass(frozen=True)
