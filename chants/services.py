@@ -4,6 +4,7 @@ import logging
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +22,20 @@ from core.tasks import delete_objects_after_commit, enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
-EDITABLE_FIELDS = ("title", "artist", "album", "genre", "language", "duration_seconds", "lyrics")
+
+class SongFields(TypedDict, total=False):
+    """The fields of a song a person edits; a change names only those it changes."""
+
+    title: str
+    artist: str
+    album: str
+    genre: str
+    language: str
+    duration_seconds: float | None
+    lyrics: str
+
+
+EDITABLE_FIELDS = tuple(SongFields.__annotations__)
 UPLOAD_WAIT_LIMIT = timedelta(days=1)
 PROCESSING_LIMIT = timedelta(hours=1)
 
@@ -47,7 +61,7 @@ def song_asset_keys(song: Song) -> list[str]:
 
 
 @transaction.atomic
-def song_create(*, user, **fields) -> Song:
+def song_create(*, user, **fields: Unpack[SongFields]) -> Song:
     """Add a song to the catalogue, created by `user`."""
     song = Song(created_by=user, **{name: fields[name] for name in EDITABLE_FIELDS if name in fields})
     song.full_clean()
@@ -57,7 +71,7 @@ def song_create(*, user, **fields) -> Song:
 
 
 @transaction.atomic
-def song_update(*, song_id, if_match: str | None = None, **fields) -> Song:
+def song_update(*, song_id, if_match: str | None = None, **fields: Unpack[SongFields]) -> Song:
     """Change a song's fields; with If-Match, only if nobody changed it since that ETag."""
     song = Song.objects.select_for_update().get(pk=song_id)
     if if_match_fails(if_match, song_etag(selectors.song_row(song))):

@@ -77,8 +77,13 @@ def _require_ready(track: Track) -> None:
 
 
 @transaction.atomic
-def settings_update(*, user, **changes) -> LearningSettings:
-    """Change scheduler or retention; every card is then rebuilt from its own review history."""
+def settings_update(*, user, scheduler: str | None = None, desired_retention: float | None = None) -> LearningSettings:
+    """Change scheduler or retention (None leaves one as it is); every card is then rebuilt from its history."""
+    changes = {
+        name: value
+        for name, value in (("scheduler", scheduler), ("desired_retention", desired_retention))
+        if value is not None
+    }
     preferences = LearningSettings.objects.select_for_update().get_or_create(user=user)[0]
     changed = any(getattr(preferences, name) != value for name, value in changes.items())
     for name, value in changes.items():

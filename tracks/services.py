@@ -104,7 +104,7 @@ def track_upload_urls_create(*, owner, uploads: list[dict]) -> list[UploadSlot]:
 
 def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmResult]:
     """Process each uploaded file; a file that fails does not affect the others."""
-    from rest_framework.exceptions import NotFound, ValidationError
+    from core.errors import Invalid, NotFound
 
     ids = [item["track_id"] for item in confirmations]
     tracks = Track.objects.filter(owner=owner, pk__in=ids).in_bulk()
@@ -114,9 +114,9 @@ def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmRe
     for item in confirmations:
         track = tracks[item["track_id"]]
         if not track.upload_key or item["key"] != track.upload_key:
-            raise ValidationError({"files": [f"{item['key']!r} is not the upload key of track {track.pk}."]})
+            raise Invalid({"files": [f"{item['key']!r} is not the upload key of track {track.pk}."]})
         if item["file_name"] != track.file_name:
-            raise ValidationError({"files": [f"Track {track.pk} was created for {track.file_name!r}."]})
+            raise Invalid({"files": [f"Track {track.pk} was created for {track.file_name!r}."]})
     return [track_process_upload(track_id=item["track_id"]) for item in confirmations]
 
 
@@ -129,7 +129,7 @@ def track_create_from_file(*, owner, uploaded, name: str = "", artist: str = "")
         track.save(update_fields=["upload_key", "updated_at"])
     result = track_process_upload(track_id=track.pk)
     if result.status in (Track.Status.READY, Track.Status.PROCESSING) and (name or artist):
-        track_update(track_id=track.pk, **{key: value for key, value in (("name", name), ("artist", artist)) if value})
+        track_update(track_id=track.pk, name=name or None, artist=artist or None)
     return result
 
 
@@ -327,12 +327,13 @@ def tag_set_of(details: TrackDetails | None) -> tags.TagSet:
 
 
 @transaction.atomic
-def track_update(*, track_id, **changes) -> Track:
-    """Rename a track: its name and artist are the only fields a DJ edits."""
+def track_update(*, track_id, name: str | None = None, artist: str | None = None) -> Track:
+    """Rename a track: its name and artist are the only fields a DJ edits (None leaves one as it is)."""
     track = Track.objects.select_for_update().get(pk=track_id)
-    for name in ("name", "artist"):
-        if name in changes:
-            setattr(track, name, changes[name])
+    if name is not None:
+        track.name = name
+    if artist is not None:
+        track.artist = artist
     track.save(update_fields=["name", "artist", "updated_at"])
     return track
 
