@@ -10,21 +10,13 @@ from django_celery_beat.models import PeriodicTask
 from chants import services, tasks
 from chants.models import AssetUpload
 from core import storage
-from tests.factories import SongFactory
+from tests.factories import AssetUploadFactory, SongFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _upload(song, *, status, age: timedelta) -> AssetUpload:
-    upload = AssetUpload.objects.create(
-        song=song,
-        kind="audio",
-        file_name="a.mp3",
-        content_type="audio/mpeg",
-        upload_key=storage.new_staging_key(song.created_by_id),
-        status=status,
-        created_by=song.created_by,
-    )
+    upload = AssetUploadFactory(song=song, status=status)
     AssetUpload.objects.filter(pk=upload.pk).update(created_at=timezone.now() - age)
     return upload
 

@@ -1,7 +1,7 @@
 """The job pattern of core.jobs: heartbeat, failure, retries, and recovery of stalled rows."""
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -9,22 +9,12 @@ from django.conf import settings
 
 from chants import services, tasks
 from chants.models import AssetUpload
-from core import jobs, storage
-from tests.factories import SongFactory
+from core import jobs
+from tests.factories import AssetUploadFactory
 
 
 def _processing_upload() -> AssetUpload:
-    song = SongFactory()
-    return AssetUpload.objects.create(
-        song=song,
-        kind="audio",
-        file_name="a.mp3",
-        content_type="audio/mpeg",
-        upload_key=storage.new_staging_key(song.created_by_id),
-        status=AssetUpload.Status.PROCESSING,
-        queued_at=datetime.now(UTC),
-        created_by=song.created_by,
-    )
+    return AssetUploadFactory(processing=True)
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from learning.models import Card, ReviewLog
+from tests.factories import TrackFactory
 from tracks.models import Track
 
 pytestmark = pytest.mark.django_db
@@ -22,15 +23,7 @@ def learner(user):
 
 
 def ready_track(owner, name="Track", **fields) -> Track:
-    track = Track.objects.create(
-        owner=owner,
-        name=name,
-        file_name=f"{name}.mp3",
-        status="ready",
-        format="mp3",
-        mp3_key=f"users/{owner.pk}/tracks/{name}.mp3",
-        **fields,
-    )
+    track = TrackFactory(owner=owner, name=name, file_name=f"{name}.mp3", **fields)
     from learning.services import card_create_for_track
 
     card_create_for_track(track_id=track.pk)
@@ -119,7 +112,7 @@ def test_bad_grades_are_400(client_a, user, value):
 
 def test_missing_fields_unknown_foreign_and_unready_tracks(client_a, user, other_user):
     theirs = ready_track(other_user, "Theirs")
-    pending = Track.objects.create(owner=user, name="Pending", file_name="p.flac", status="processing")
+    pending = TrackFactory(owner=user, name="Pending", processing=True)
 
     assert client_a.post(f"{LEARNING}grade/", {"grade": 3}, format="json").status_code == 400
     assert grade(client_a, Track(pk="6b0f0c55-08c9-4d87-8b7c-2d1f2b0f7e11"), 3).status_code == 404

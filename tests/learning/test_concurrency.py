@@ -8,9 +8,8 @@ from django.db import connection
 from learning import scheduling, services
 from learning.models import Card, ReviewLog
 from learning.sm2 import CardState, review
-from tests.factories import UserFactory
+from tests.factories import TrackFactory, UserFactory
 from tests.helpers.locks import wait_for_a_blocked_lock
-from tracks.models import Track
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +30,7 @@ def test_concurrent_grades_are_serialised_by_the_row_lock(monkeypatch):
 
     monkeypatch.setattr(scheduling, "apply_grade", apply_grade_holding_the_lock)
     user = UserFactory()
-    track = Track.objects.create(owner=user, name="Race", file_name="race.mp3", status="ready", mp3_key="k")
+    track = TrackFactory(owner=user, name="Race")
     services.card_create_for_track(track_id=track.pk)
     start = threading.Barrier(2)
     errors = []
@@ -72,7 +71,7 @@ def test_a_grade_that_waited_for_a_scheduler_switch_uses_the_new_scheduler(monke
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     user = UserFactory()
-    track = Track.objects.create(owner=user, name="Switch", file_name="switch.mp3", status="ready", mp3_key="k")
+    track = TrackFactory(owner=user, name="Switch")
     services.card_create_for_track(track_id=track.pk)
     services.card_grade(user=user, track_id=track.pk, grade=4)
     reschedule = services.cards_reschedule
