@@ -105,7 +105,9 @@ def test_same_bytes_under_another_name_are_not_stored_twice(storage_mode, client
     assert storage.object_exists(Track.objects.get().original_key)
 
 
-def test_same_bytes_confirmed_at_once_are_kept_once(storage_mode, client_a, audio_files, monkeypatch):
+def test_same_bytes_that_pass_the_twin_check_are_kept_once_by_the_database(
+    storage_mode, client_a, audio_files, monkeypatch
+):
     """Two confirms of the same bytes that both pass the duplicate check: the database keeps one."""
     from tracks import services
 
