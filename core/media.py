@@ -142,6 +142,27 @@ def served_type(key: str) -> ServedAs:
     return ServedAs(_SERVED_AS_ATTACHMENT.get(extension, GENERIC_BINARY), inline=False)
 
 
+_IMAGE_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def sniff_image_type(header: bytes) -> str | None:
+    """The image type a file's first bytes claim, for choosing among candidates only.
+
+    A claim, not a check: bytes are accepted as an image only by check_image, which decodes them.
+    """
+    for signature, content_type in _IMAGE_SIGNATURES:
+        if header.startswith(signature):
+            return content_type
+    if header[:4] == b"RIFF" and header[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 def check_image(source: str | os.PathLike[str] | IO[bytes]) -> CheckedImage:
     """Decode an image fully; its type is what Pillow found, whatever the upload claimed.
 

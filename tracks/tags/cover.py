@@ -17,16 +17,8 @@ from mutagen.flac import Picture
 from mutagen.id3 import ID3, PictureType
 from mutagen.mp4 import MP4Cover, MP4Tags
 
+from core import media
 from tracks.tags.values import CoverArt
-
-# Stored mime types are often missing or wrong ("image/jpg", "", "-->" for a URL), so the
-# image's own magic bytes decide when they are recognisable.
-_IMAGE_MAGIC = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 def read_cover(audio: mutagen.FileType) -> CoverArt | None:
@@ -71,9 +63,11 @@ def _mp4_mime(cover: MP4Cover) -> str:
 def _cover_art(data: bytes, stored_mime: str) -> CoverArt | None:
     if not data:
         return None
-    for magic, mime in _IMAGE_MAGIC:
-        if data.startswith(magic):
-            return CoverArt(data=bytes(data), mime=mime)
-    # Unknown magic: trust the stored type only if it claims to be an image (not a "-->" link).
+    # Stored mime types are often missing or wrong ("image/jpg", "", "-->" for a URL), so the image's
+    # own first bytes decide when they are recognisable. The bytes are decoded before they are kept.
+    sniffed = media.sniff_image_type(data[:16])
+    if sniffed:
+        return CoverArt(data=bytes(data), mime=sniffed)
+    # Unknown signature: trust the stored type only if it claims to be an image (not a "-->" link).
     stored = (stored_mime or "").strip().lower()
     return CoverArt(data=bytes(data), mime=stored) if stored.startswith("image/") else None
