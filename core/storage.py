@@ -227,11 +227,29 @@ def read_signed_token(token: str, method: str) -> dict:
         payload = signing.loads(token, salt=SIGNING_SALT)
     except signing.BadSignature as exc:
         raise SignedUrlError("The signature of this URL is not valid.") from exc
-    if payload.get("m") != method:
+    if not _well_formed(payload):  # only this module signs payloads; a bad one is a bug, not a 500
+        raise SignedUrlError("This URL is malformed.")
+    if payload["m"] != method:
         raise SignedUrlError(f"This URL is not valid for {method}.")
-    if int(payload.get("exp", 0)) < time.time():
+    if payload["exp"] < time.time():
         raise SignedUrlError("This URL has expired.")
     return payload
+
+
+# What _local_url signs: the key, the method and the expiry always; a type, a size limit and a file name maybe.
+_PAYLOAD_TYPES = {"k": str, "m": str, "exp": int, "ct": str, "max": int, "fn": str}
+
+
+def _well_formed(payload) -> bool:
+    if not isinstance(payload, dict) or not {"k", "m", "exp"} <= payload.keys():
+        return False
+    return all(
+        name in _PAYLOAD_TYPES
+        and isinstance(value, _PAYLOAD_TYPES[name])
+        and not isinstance(value, bool)
+        and (name != "max" or value > 0)
+        for name, value in payload.items()
+    )
 
 
 def save_file(key: str, local_path) -> None:
