@@ -11,7 +11,7 @@ EMBEDDED := env $(foreach var,$(SERVICE_VARS),-u $(var))
 PYTEST_ARGS ?=
 
 .PHONY: run test lint format test-services test-embedded install system-deps-run system-deps-test \
-        migrate superuser check schema bench clean
+        migrate superuser check schema bench mutate clean
 
 run: install system-deps-run
 	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
@@ -66,6 +66,15 @@ bench: install system-deps-test
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.transcode_bench
 	$(PY) -m bench.due_bench
+
+# Mutation testing of the pure SM-2 engine ([tool.mutmut] in pyproject.toml): mutmut runs
+# tests/learning/test_sm2.py against every mutant of learning/sm2.py, in a fresh mutants/
+# copy. Offline, about a minute; not part of `make test`. Fails when a mutant survives;
+# `.venv/bin/mutmut show NAME` shows one.
+mutate: install
+	rm -rf mutants
+	$(EMBEDDED) $(VENV)/bin/mutmut run
+	@survivors="$$($(VENV)/bin/mutmut results)"; echo "$$survivors"; test -z "$$survivors"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
