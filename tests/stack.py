@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import glob
 import os
 import pwd
@@ -32,16 +31,10 @@ import time
 import urllib.error
 import urllib.request
 
+from core.processes import die_with_parent  # noqa: F401 - also imported from here by tests and benches
+
 SERVICES = ("postgres", "redis", "s3")
 DEFAULT_BUCKET = "music-test"
-
-_PR_SET_PDEATHSIG = 1
-try:
-    # Resolved once here: loading a library in the forked child, between
-    # fork and exec, is not safe.
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):
-    _prctl = None
 
 
 class StackError(RuntimeError):
@@ -54,26 +47,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def die_with_parent(sig: int):
-    """preexec_fn making the child receive `sig` when this process dies.
-
-    subprocess switches user/group before calling preexec_fn, which matters:
-    setuid() clears the parent-death signal, so it must be set afterwards.
-    The signal is tied to the *thread* that forks, so a Stack must be started
-    from a thread that outlives it.
-    """
-    parent = os.getpid()
-
-    def preexec() -> None:
-        if _prctl is not None:
-            _prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-        # The parent may already have died before prctl took effect.
-        if os.getppid() != parent:
-            os.kill(os.getpid(), sig)
-
-    return preexec
 
 
 def _tail(path: str, lines: int = 30) -> str:

@@ -36,6 +36,8 @@ from typing import NamedTuple
 from mutagen import MutagenError
 from mutagen.mp3 import MP3, BitrateMode
 
+from core.processes import die_with_parent
+
 MP3_BITRATE_KBPS = 320
 
 # The program run; a module constant so a test can point it at a missing binary.
@@ -130,6 +132,8 @@ def transcode_to_mp3(
             stderr=subprocess.PIPE,
             timeout=timeout_seconds,
             check=False,
+            # A worker killed as a whole takes its ffmpeg with it, instead of leaving it encoding.
+            preexec_fn=die_with_parent(),
         )
     except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped ffmpeg
         target.unlink(missing_ok=True)
