@@ -20,6 +20,22 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 
+class NotFound(Exception):
+    """A service's refusal: what the caller named does not exist, or is not theirs (404)."""
+
+    def __init__(self, detail: str = "Not found."):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Invalid(Exception):
+    """A service's refusal of its input (400): a message, or messages per field like a serializer's."""
+
+    def __init__(self, errors: str | dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
@@ -68,8 +84,12 @@ def body_error(exc) -> exceptions.APIException | None:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's lookup, validation and body errors as 404, 400 and 413."""
-    if isinstance(exc, ObjectDoesNotExist):
+    """DRF's handler, plus the services' errors and Django's lookup, validation and body errors."""
+    if isinstance(exc, NotFound):
+        exc = exceptions.NotFound(exc.detail)
+    elif isinstance(exc, Invalid):
+        exc = exceptions.ValidationError(exc.errors)
+    elif isinstance(exc, ObjectDoesNotExist):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

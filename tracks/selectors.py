@@ -1,7 +1,13 @@
 """Reads of a DJ's own library, shaped for the API."""
 
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import QuerySet
 
+from core import storage
+from tracks import files
 from tracks.models import Track
 
 
@@ -19,3 +25,28 @@ def ready_tracks_of(*, owner, ids=None) -> QuerySet[Track]:
     if ids:
         tracks = tracks.filter(pk__in=ids)
     return tracks.order_by("file_name", "id")
+
+
+@dataclass(frozen=True)
+class DownloadUrls:
+    track_id: uuid.UUID
+    file_name: str
+    mp3_url: str
+    artwork_url: str | None
+    expires_in: int
+
+
+def download_urls_of(tracks) -> list[DownloadUrls]:
+    """Presigned MP3 (named `<original name>.mp3`) and artwork URLs of ready tracks."""
+    return [
+        DownloadUrls(
+            track_id=track.pk,
+            file_name=track.file_name,
+            mp3_url=storage.presigned_download(
+                track.mp3_key, filename=files.download_name(track.file_name, track.name)
+            ),
+            artwork_url=storage.presigned_download(track.artwork_key) if track.artwork_key else None,
+            expires_in=settings.PRESIGNED_URL_EXPIRES,
+        )
+        for track in tracks
+    ]

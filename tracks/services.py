@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core import media, staging, storage
-from core.errors import Conflict, PayloadTooLarge, UnsupportedMediaType
+from core.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from core.tasks import delete_objects_after_commit, enqueue_after_commit
 from tracks import files, tags, transcode
 from tracks.models import Track, TrackDetails
@@ -104,8 +104,6 @@ def track_upload_urls_create(*, owner, uploads: list[dict]) -> list[UploadSlot]:
 
 def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmResult]:
     """Process each uploaded file; a file that fails does not affect the others."""
-    from core.errors import Invalid, NotFound
-
     ids = [item["track_id"] for item in confirmations]
     tracks = Track.objects.filter(owner=owner, pk__in=ids).in_bulk()
     unknown = [str(track_id) for track_id in ids if track_id not in tracks]

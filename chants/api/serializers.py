@@ -2,17 +2,18 @@ from rest_framework import serializers
 
 from chants.models import AssetKind, AssetUpload
 from core import storage
+from core.api.fields import StrictCharField, StrictFloatField
 from core.formats import iso_datetime
 
 
 class SongInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
-    artist = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    album = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    genre = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    language = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    duration_seconds = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=24 * 3600)
-    lyrics = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
+    title = StrictCharField(max_length=300)
+    artist = StrictCharField(max_length=300, required=False, allow_blank=True)
+    album = StrictCharField(max_length=300, required=False, allow_blank=True)
+    genre = StrictCharField(max_length=100, required=False, allow_blank=True)
+    language = StrictCharField(max_length=64, required=False, allow_blank=True)
+    duration_seconds = StrictFloatField(required=False, allow_null=True, min_value=0, max_value=24 * 3600)
+    lyrics = StrictCharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
 
 
 class SongListSerializer(serializers.Serializer):
@@ -79,8 +80,8 @@ class SongDetailSerializer(SongListSerializer):
 
 class AssetUploadInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AssetKind.choices)
-    file_name = serializers.CharField(max_length=255)
-    content_type = serializers.CharField(max_length=100)
+    file_name = StrictCharField(max_length=255)
+    content_type = StrictCharField(max_length=100)
 
 
 class AssetUploadSerializer(serializers.ModelSerializer):
@@ -112,3 +113,14 @@ class AssetUploadStartedSerializer(AssetUploadSerializer):
     class Meta(AssetUploadSerializer.Meta):
         fields = AssetUploadSerializer.Meta.fields + ("upload_url", "method", "headers", "expires_in")
         read_only_fields = fields
+
+    def to_representation(self, started) -> dict:
+        """From services.asset_upload_start()'s (upload, presigned upload) pair."""
+        upload, presigned = started
+        return {
+            **AssetUploadSerializer(upload).data,
+            "upload_url": presigned.url,
+            "method": presigned.method,
+            "headers": presigned.headers,
+            "expires_in": presigned.expires_in,
+        }

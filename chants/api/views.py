@@ -159,15 +159,8 @@ class SongAssetViewSet(viewsets.GenericViewSet):
         _require_song_editor(request, song)
         serializer = AssetUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload, presigned = services.asset_upload_start(song=song, user=request.user, **serializer.validated_data)
-        body = {
-            **AssetUploadSerializer(upload).data,
-            "upload_url": presigned.url,
-            "method": presigned.method,
-            "headers": presigned.headers,
-            "expires_in": presigned.expires_in,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        started = services.asset_upload_start(song=song, user=request.user, **serializer.validated_data)
+        return Response(AssetUploadStartedSerializer(started).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="One of your uploads for this song")
     def retrieve(self, request, song_id=None, upload_id=None):

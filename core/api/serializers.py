@@ -34,6 +34,9 @@ class RegisterInputSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # Not `format: email`: an account may have none, and then this is "".
+    email = serializers.CharField(read_only=True, help_text="The account's email address, empty when none was given.")
+
     class Meta:
         model = User
         fields = ("id", "username", "email", "is_staff", "date_joined")

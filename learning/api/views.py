@@ -1,5 +1,5 @@
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -20,7 +20,14 @@ class DueView(APIView):
 
 
 class GradeView(APIView):
-    @extend_schema(request=s.GradeSerializer, responses=s.CardStateSerializer)
+    @extend_schema(
+        request=s.GradeSerializer,
+        responses={
+            200: s.CardStateSerializer,
+            404: OpenApiResponse(description="No track of yours has that id."),
+            409: OpenApiResponse(description="The track is not ready to be reviewed."),
+        },
+    )
     def post(self, request):
         serializer = s.GradeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

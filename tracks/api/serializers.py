@@ -1,15 +1,22 @@
+import uuid
+
 from rest_framework import serializers
 
+from core.api.fields import StrictCharField
+from core.api.params import UUID_PATTERN
 from tracks.models import Track, TrackDetails
 
 MAX_FILES = 100
 # A desktop sync confirms a whole batch of uploads at once.
 MAX_CONFIRMATIONS = 500
+# `?ids=` of download-urls: track ids separated by commas, spaces allowed around them. (It may also be
+# empty, allow_blank: spectacular declares that as oneOf this pattern or "", so the pattern must not match "".)
+IDS_PATTERN = rf"^ *{UUID_PATTERN} *(?:, *{UUID_PATTERN} *)*\Z"
 
 
 class UploadRequestFileSerializer(serializers.Serializer):
-    file_name = serializers.CharField(max_length=255)
-    content_type = serializers.CharField(max_length=100)
+    file_name = StrictCharField(max_length=255)
+    content_type = StrictCharField(max_length=100)
     size = serializers.IntegerField(min_value=0, required=False)
 
 
@@ -22,7 +29,8 @@ def _unique_names(files: list[dict]) -> list[dict]:
 
 
 class UploadRequestSerializer(serializers.Serializer):
-    files = UploadRequestFileSerializer(many=True, allow_empty=False, max_length=MAX_FILES)
+    # A ListField, not many=True: spectacular then declares minItems and maxItems.
+    files = serializers.ListField(child=UploadRequestFileSerializer(), min_length=1, max_length=MAX_FILES)
 
     def validate_files(self, files):
         return _unique_names(files)
@@ -46,12 +54,12 @@ class UploadSlotsSerializer(serializers.Serializer):
 
 class ConfirmFileSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
-    file_name = serializers.CharField(max_length=255)
-    key = serializers.CharField(max_length=500)
+    file_name = StrictCharField(max_length=255)
+    key = StrictCharField(max_length=500)
 
 
 class ConfirmRequestSerializer(serializers.Serializer):
-    files = ConfirmFileSerializer(many=True, allow_empty=False, max_length=MAX_CONFIRMATIONS)
+    files = serializers.ListField(child=ConfirmFileSerializer(), min_length=1, max_length=MAX_CONFIRMATIONS)
 
     def validate_files(self, files):
         ids = [item["track_id"] for item in files]
@@ -74,8 +82,8 @@ class ConfirmResultsSerializer(serializers.Serializer):
 
 class DirectUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
-    name = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    artist = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    name = StrictCharField(max_length=500, required=False, allow_blank=True)
+    artist = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
 class TrackSerializer(serializers.ModelSerializer):
@@ -118,8 +126,10 @@ class TrackDetailsSerializer(serializers.ModelSerializer):
 
 
 class TrackDetailSerializer(TrackSerializer):
-    details = TrackDetailsSerializer(read_only=True, allow_null=True)
-    sha256 = serializers.CharField(read_only=True)
+    # Not required in the schema: the list answers the same fields without these two.
+    # (Not read_only, which spectacular always marks required; this serializer only ever writes output.)
+    details = TrackDetailsSerializer(allow_null=True, required=False)
+    sha256 = serializers.CharField(required=False)
 
     class Meta(TrackSerializer.Meta):
         fields = (*TrackSerializer.Meta.fields, "sha256", "details")
@@ -127,13 +137,13 @@ class TrackDetailSerializer(TrackSerializer):
 
 
 class TrackUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=500, allow_blank=True)
-    artist = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    name = StrictCharField(max_length=500, allow_blank=True)
+    artist = StrictCharField(max_length=500, allow_blank=True, required=False)
 
 
 class TrackItemSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=500)
-    artist = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    name = StrictCharField(max_length=500)
+    artist = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
 class LookupQuerySerializer(serializers.Serializer):
@@ -144,9 +154,35 @@ class LookupSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
 
 
+class DownloadUrlsQuerySerializer(serializers.Serializer):
+    ids = serializers.RegexField(
+        IDS_PATTERN,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Comma-separated track ids to limit the answer to.",
+        error_messages={"invalid": "Give track ids (UUIDs) separated by commas."},
+    )
+
+    def validate_ids(self, value: str) -> list[str]:
+        return [str(uuid.UUID(part.strip())) for part in value.split(",")] if value else []
+
+    def to_internal_value(self, data):
+        return {"ids": [], **super().to_internal_value(data)}
+
+
 class DownloadUrlSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
     file_name = serializers.CharField()
     mp3_url = serializers.URLField()
     artwork_url = serializers.URLField(allow_null=True)
     expires_in = serializers.IntegerField()
+
+
+class DownloadUrlPageSerializer(serializers.Serializer):
+    """A page of download URLs: the paginator's fields, with the items under `tracks`."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    tracks = DownloadUrlSerializer(many=True)

@@ -1,21 +1,26 @@
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import parsers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from core import storage
 from core.api.params import UUID_PATTERN
-from tracks import files, selectors, services
+from core.parsers import JSONParser
+from tracks import selectors, services
 from tracks.api import serializers as s
 from tracks.api.filters import TrackFilter
 from tracks.models import Track
 
+NOT_AUDIO = OpenApiResponse(description="A file name or content type is not audio.")
+ALREADY_IN_LIBRARY = OpenApiResponse(description="A file of that name is already in your library (its `track_id` too).")
+NOT_YOURS = OpenApiResponse(description="A track id is not one of your tracks.")
+
 
 @extend_schema_view(
-    list=extend_schema(summary="Your tracks (no URLs); filter, search, order, paginate"),
+    # TrackDetail without `sha256` and `details`, which it declares optional for this reason: a `Track`
+    # component of its own needs an ENUM_NAME_OVERRIDES entry for the status enum it would share.
+    list=extend_schema(summary="Your tracks (no URLs, no sha256 or details); filter, search, order, paginate"),
     retrieve=extend_schema(summary="One track with its full tag record"),
     update=extend_schema(summary="Rename a track", request=s.TrackUpdateSerializer, responses=s.TrackDetailSerializer),
     partial_update=extend_schema(
@@ -37,6 +42,11 @@ class TrackViewSet(viewsets.GenericViewSet):
         if self.action == "list":
             return selectors.tracks_of(owner=self.request.user)
         return selectors.track_with_details(owner=self.request.user)
+
+    def get_parsers(self):
+        # A confirm's `files` is a list of objects, which only JSON can carry (forms are flat).
+        action = getattr(self, "action", None) or self.action_map.get(self.request.method.lower())
+        return [JSONParser()] if action == "create" else super().get_parsers()
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset) if self.action == "list" else queryset
@@ -68,7 +78,7 @@ class TrackViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Confirm uploaded files: read tags and art, then ready (MP3) or transcoding (others)",
         request=s.ConfirmRequestSerializer,
-        responses={200: s.ConfirmResultsSerializer},
+        responses={200: s.ConfirmResultsSerializer, 404: NOT_YOURS},
     )
     def create(self, request):
         serializer = s.ConfirmRequestSerializer(data=request.data)
@@ -82,12 +92,12 @@ class TrackViewSet(viewsets.GenericViewSet):
         request=s.UploadRequestSerializer,
         responses={
             201: s.UploadSlotsSerializer,
-            409: OpenApiResponse(description="A file of that name is already in your library."),
+            409: ALREADY_IN_LIBRARY,
             413: OpenApiResponse(description="A file is over TRACKS_MAX_UPLOAD_MB."),
-            415: OpenApiResponse(description="A file is not audio."),
+            415: NOT_AUDIO,
         },
     )
-    @action(detail=False, methods=["post"], url_path="upload-urls")
+    @action(detail=False, methods=["post"], url_path="upload-urls", parser_classes=[JSONParser])
     def upload_urls(self, request):
         serializer = s.UploadRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -97,7 +107,15 @@ class TrackViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Upload one file directly (multipart), processed like a confirmed upload",
         request={"multipart/form-data": s.DirectUploadSerializer},
-        responses={201: s.ConfirmResultSerializer, 422: s.ConfirmResultSerializer},
+        responses={
+            201: s.ConfirmResultSerializer,
+            409: ALREADY_IN_LIBRARY,
+            413: OpenApiResponse(description="The file is over TRACKS_MAX_UPLOAD_MB."),
+            415: NOT_AUDIO,
+            422: OpenApiResponse(
+                s.ConfirmResultSerializer, description="The file is not usable (its result says why)."
+            ),
+        },
     )
     @action(detail=False, methods=["post"], parser_classes=[parsers.MultiPartParser])
     def upload(self, request):
@@ -114,7 +132,7 @@ class TrackViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="The id of your track with this file name",
         parameters=[s.LookupQuerySerializer],
-        responses={200: s.LookupSerializer},
+        responses={200: s.LookupSerializer, 404: OpenApiResponse(description="No track of yours has that file name.")},
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def lookup(self, request):
@@ -129,30 +147,24 @@ class TrackViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Presigned MP3 and artwork URLs of your ready tracks, paged",
         parameters=[
-            OpenApiParameter("ids", OpenApiTypes.STR, description="Comma-separated track ids to limit the answer to.")
+            s.DownloadUrlsQuerySerializer,
+            OpenApiParameter("limit", OpenApiTypes.INT, description="Number of results to return per page."),
+            OpenApiParameter(
+                "offset", OpenApiTypes.INT, description="The initial index from which to return the results."
+            ),
         ],
-        responses={200: s.DownloadUrlSerializer(many=True)},
+        responses={200: s.DownloadUrlPageSerializer},
     )
     @action(detail=False, methods=["get"], url_path="download-urls", filter_backends=[])
     def download_urls(self, request):
-        ids = _uuid_list(request.query_params.get("ids", ""))
-        page = self.paginate_queryset(selectors.ready_tracks_of(owner=request.user, ids=ids))
-        expires = settings.PRESIGNED_URL_EXPIRES
-        items = [
-            {
-                "track_id": track.pk,
-                "file_name": track.file_name,
-                "mp3_url": storage.presigned_download(
-                    track.mp3_key, filename=files.download_name(track.file_name, track.name)
-                ),
-                "artwork_url": storage.presigned_download(track.artwork_key) if track.artwork_key else None,
-                "expires_in": expires,
-            }
-            for track in page
-        ]
-        response = self.get_paginated_response(s.DownloadUrlSerializer(items, many=True).data)
-        response.data["tracks"] = response.data.pop("results")
-        return response
+        query = s.DownloadUrlsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.ready_tracks_of(owner=request.user, ids=query.validated_data["ids"]))
+        items = s.DownloadUrlSerializer(selectors.download_urls_of(page), many=True).data
+        # The paginator's body with the items under `tracks` (WaveLoft's name), as DownloadUrlPageSerializer declares.
+        body = self.get_paginated_response(items).data
+        body["tracks"] = body.pop("results")
+        return Response(body)
 
     @extend_schema(
         summary="Create a placeholder track item with a name and no file",
@@ -165,13 +177,3 @@ class TrackViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         track = services.track_item_create(owner=request.user, **serializer.validated_data)
         return Response(s.TrackDetailSerializer(track).data, status=status.HTTP_201_CREATED)
-
-
-def _uuid_list(raw: str) -> list[str]:
-    import uuid
-
-    ids = [part.strip() for part in raw.split(",") if part.strip()]
-    try:
-        return [str(uuid.UUID(part)) for part in ids]
-    except ValueError as exc:
-        raise ValidationError({"ids": ["Give track ids (UUIDs) separated by commas."]}) from exc
