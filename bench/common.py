@@ -29,7 +29,7 @@ PRODUCTION_ENV = {
 
 # Whatever in the caller's environment would switch a piece of the project to another
 # service or change its behaviour; each benchmark sets what it needs itself.
-_DROPPED_PREFIXES = ("DJANGO_", "AWS_", "CELERY_", "THROTTLE_", "TRACKS_", "LOG_", "DB_", "STORAGE_", "JWT_")
+_DROPPED_PREFIXES = ("DJANGO_", "AWS_", "CELERY_", "THROTTLE_", "TRACKS_", "LOG_", "DB_", "STORAGE_", "JWT_", "JOB_")
 _DROPPED_NAMES = ("DATABASE_URL", "REDIS_URL", "DATA_DIR", "MEDIA_ROOT", "PUBLIC_BASE_URL", "PRESIGNED_URL_EXPIRES")
 
 

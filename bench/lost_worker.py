@@ -47,9 +47,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from bench import common
+from bench.common import django_env
 from tests.stack import Stack, die_with_parent
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = common.PROJECT_DIR
 SAMPLE_RATE = 44100
 FLAC_NAME = "Bench Artist - Lost Worker Noise.flac"
 POLL_SECONDS = 0.25
@@ -60,39 +62,10 @@ SWEEP_TASK = "core.tasks.stalled_jobs_requeue"
 WORKER_ARGV = ["-m", "celery", "-A", "config", "worker", "--queues", "default,audio,network", "--concurrency", "2"]
 BEAT_ARGV = ["-m", "celery", "-A", "config", "beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"]
 
-# Production-like settings (as the other benchmarks use; copied, not imported from bench/).
-PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DJANGO_SECURE_COOKIES": "false",
-    "DJANGO_HSTS_SECONDS": "0",
-    "THROTTLE_ANON_RATE": "off",
-    "THROTTLE_USER_RATE": "off",
-    "THROTTLE_LOGIN_RATE": "off",
-    "THROTTLE_LOGIN_USERNAME_RATE": "off",
-    "THROTTLE_REGISTER_RATE": "off",
-    "THROTTLE_REFRESH_RATE": "off",
-    "CELERY_TASK_ALWAYS_EAGER": "false",
-}
-_DROPPED_PREFIXES = ("DJANGO_", "AWS_", "CELERY_", "THROTTLE_", "TRACKS_", "LOG_", "DB_", "STORAGE_", "JWT_", "JOB_")
-_DROPPED_NAMES = ("DATABASE_URL", "REDIS_URL", "DATA_DIR", "MEDIA_ROOT", "PUBLIC_BASE_URL", "PRESIGNED_URL_EXPIRES")
-
-
-def _dropped(name: str) -> bool:
-    return name.startswith(_DROPPED_PREFIXES) or name in _DROPPED_NAMES
-
 
 def project_env(stack_env: dict[str, str], data_dir: Path) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not _dropped(name)}
-    env.update(PRODUCTION_ENV)
-    env.update(stack_env)  # DATABASE_URL, REDIS_URL
-    env["DATA_DIR"] = str(data_dir)
-    env["MEDIA_ROOT"] = str(data_dir / "media")
-    env["LOG_LEVEL"] = "INFO"  # the workers' "received" and "re-queued" lines are read from their logs
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
-    return env
+    # The workers' "received" and "re-queued" lines are read from their logs: INFO, and a real broker.
+    return django_env(data_dir, stack_env, {"CELERY_TASK_ALWAYS_EAGER": "false", "LOG_LEVEL": "INFO"})
 
 
 def _ffmpeg(*args: str) -> None:
@@ -230,16 +203,10 @@ def wait_worker_ready(worker: Proc, hostname: str) -> float:
 
 
 def setup_django(env: dict[str, str]) -> None:
-    import warnings
-
-    import django
-
-    for name in [name for name in os.environ if _dropped(name)]:
-        del os.environ[name]
-    os.environ.update(env)
-    os.environ["LOG_LEVEL"] = "WARNING"  # this process's own logging: quiet
-    warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
-    django.setup()
+    # This process becomes a Django process of the same services, with its own logging quiet.
+    os.environ.clear()
+    os.environ.update({**env, "LOG_LEVEL": "WARNING"})
+    common.setup_django()
 
 
 def create_track(flac: Path) -> str:
