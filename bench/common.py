@@ -65,3 +65,53 @@ def setup_django() -> None:
     # WhiteNoise warns that STATIC_ROOT is missing (collectstatic never ran here); the API does not care.
     warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
     django.setup()
+
+
+def processing_track_from_file(path: Path, *, username: str, file_name: str):
+    """A DJ and a `processing` track whose original (and cover) are in storage, as a confirm leaves it.
+
+    Returns (track, the file's tags.AudioFileInfo). Needs setup_django() first.
+    """
+    from dataclasses import fields
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from core import storage
+    from tracks import files, tags
+    from tracks.models import Track, TrackDetails
+
+    info = tags.read_audio_file(path)
+    props, found = info.properties, info.tags
+    owner = get_user_model().objects.create(username=username)
+    track = Track(
+        owner=owner,
+        file_name=file_name,
+        name=found.title,
+        artist=found.artist,
+        album=found.album,
+        genre=found.genre,
+        bpm=found.bpm,
+        musical_key=found.initial_key,
+        duration_seconds=props.duration_seconds,
+        bitrate=props.bitrate_kbps,
+        sample_rate=props.sample_rate,
+        channels=props.channels,
+        format=props.format,
+        size=path.stat().st_size,
+        status=Track.Status.PROCESSING,
+        processing_since=timezone.now(),
+    )
+    track.original_key = files.original_key(owner.pk, track.pk, "bench", props.format)
+    storage.save_file(track.original_key, path)
+    # As the confirm would: the tag set and the cover, which the transcode writes into the MP3.
+    if info.cover is not None:
+        track.artwork_key = files.artwork_key(owner.pk, track.pk, "bench", info.cover.mime)
+        storage.save_bytes(track.artwork_key, info.cover.data)
+    with transaction.atomic():
+        track.save()
+        TrackDetails.objects.create(
+            track=track, **{item.name: getattr(found, item.name) for item in fields(tags.TagSet)}
+        )
+    return track, info

@@ -211,44 +211,7 @@ def setup_django(env: dict[str, str]) -> None:
 
 def create_track(flac: Path) -> str:
     """A DJ and a `processing` track whose original is in storage, as the confirm leaves it."""
-    from dataclasses import fields
-
-    from django.contrib.auth import get_user_model
-    from django.core.files import File
-    from django.core.files.storage import default_storage
-    from django.db import transaction
-    from django.utils import timezone
-
-    from tracks import files, tags
-    from tracks.models import Track, TrackDetails
-
-    info = tags.read_audio_file(flac)
-    props = info.properties
-    owner = get_user_model().objects.create(username="bench-lost-worker")
-    track = Track(
-        owner=owner,
-        file_name=FLAC_NAME,
-        name="Lost Worker Noise",
-        artist="Bench Artist",
-        duration_seconds=props.duration_seconds,
-        bitrate=props.bitrate_kbps,
-        sample_rate=props.sample_rate,
-        channels=props.channels,
-        format=props.format,
-        size=flac.stat().st_size,
-        status=Track.Status.PROCESSING,
-        processing_since=timezone.now(),
-    )
-    track.original_key = files.original_key(owner.pk, track.pk, "bench", props.format)
-    with open(flac, "rb") as handle:
-        stored = default_storage.save(track.original_key, File(handle))
-    if stored != track.original_key:
-        raise RuntimeError(f"storage stored the original as {stored!r}, not {track.original_key!r}")
-    with transaction.atomic():
-        track.save()
-        TrackDetails.objects.create(
-            track=track, **{item.name: getattr(info.tags, item.name) for item in fields(tags.TagSet)}
-        )
+    track, _ = common.processing_track_from_file(flac, username="bench-lost-worker", file_name=FLAC_NAME)
     return str(track.pk)
 
 

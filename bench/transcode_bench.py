@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import django_env, setup_django
+from bench.common import django_env, processing_track_from_file, setup_django
 from bench.harness import alternate, run_benchmark, run_python
 from bench.machine import ForeignLoad, MemoryPeak
 
@@ -155,49 +155,10 @@ def child_setup(flac: Path) -> None:
     setup_django()
     from dataclasses import fields
 
-    from django.contrib.auth import get_user_model
-    from django.core.files import File
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-    from django.db import transaction
+    from tracks import tags
 
-    from tracks import files, tags
-    from tracks.models import Track, TrackDetails
-
-    info = tags.read_audio_file(flac)
+    track, info = processing_track_from_file(flac, username="bench-transcode", file_name=FLAC_NAME)
     props = info.properties
-    owner = get_user_model().objects.create(username="bench-transcode")
-    track = Track(
-        owner=owner,
-        file_name=FLAC_NAME,
-        name=info.tags.title,
-        artist=info.tags.artist,
-        album=info.tags.album,
-        genre=info.tags.genre,
-        bpm=info.tags.bpm,
-        musical_key=info.tags.initial_key,
-        duration_seconds=props.duration_seconds,
-        bitrate=props.bitrate_kbps,
-        sample_rate=props.sample_rate,
-        channels=props.channels,
-        format=props.format,
-        size=flac.stat().st_size,
-        status=Track.Status.PROCESSING,
-    )
-    track.original_key = files.original_key(owner.pk, track.pk, "bench", props.format)
-    with open(flac, "rb") as handle:
-        stored = default_storage.save(track.original_key, File(handle))
-    if stored != track.original_key:
-        raise RuntimeError(f"storage stored the original as {stored!r}, not {track.original_key!r}")
-    # As the confirm would: the tag set and the cover, which the transcode writes into the MP3.
-    if info.cover is not None:
-        track.artwork_key = files.artwork_key(owner.pk, track.pk, "bench", info.cover.mime)
-        default_storage.save(track.artwork_key, ContentFile(info.cover.data))
-    with transaction.atomic():
-        track.save()
-        TrackDetails.objects.create(
-            track=track, **{item.name: getattr(info.tags, item.name) for item in fields(tags.TagSet)}
-        )
     _emit(
         {
             "track_id": str(track.pk),

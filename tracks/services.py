@@ -66,17 +66,17 @@ def check_upload(*, file_name: str, content_type: str, size: int | None) -> None
         )
 
 
-def _track_for_upload(*, owner, file_name: str) -> Track:
-    """The owner's track for this file name, new or one whose upload never completed."""
+def _track_for_upload(*, owner, file_name: str, upload_key: str) -> Track:
+    """The owner's track for this file name, new or one whose upload never completed, now awaiting `upload_key`."""
     existing = Track.objects.select_for_update().filter(owner=owner, file_name=file_name).first()
     if existing is not None:
         if existing.status in (Track.Status.READY, Track.Status.PROCESSING):
             raise Conflict({"detail": f"{file_name!r} is already in your library.", "track_id": str(existing.pk)})
-        existing.status, existing.error = Track.Status.AWAITING_UPLOAD, ""
-        existing.save(update_fields=["status", "error", "updated_at"])
+        existing.status, existing.error, existing.upload_key = Track.Status.AWAITING_UPLOAD, "", upload_key
+        existing.save(update_fields=["status", "error", "upload_key", "updated_at"])
         return existing
     artist, title = tags.split_file_name(file_name)
-    track = Track(owner=owner, file_name=file_name, name=title, artist=artist)
+    track = Track(owner=owner, file_name=file_name, name=title, artist=artist, upload_key=upload_key)
     try:
         with transaction.atomic():
             track.save()
@@ -92,12 +92,11 @@ def track_upload_urls_create(*, owner, uploads: list[dict]) -> list[UploadSlot]:
         check_upload(file_name=upload["file_name"], content_type=upload["content_type"], size=upload.get("size"))
     slots = []
     for upload in uploads:
-        track = _track_for_upload(owner=owner, file_name=upload["file_name"])
         # A fresh staging key for each URL: bytes PUT to an earlier one can no longer be confirmed.
-        track.upload_key, presigned = staging.staged_upload(
+        upload_key, presigned = staging.staged_upload(
             user_id=owner.pk, content_type=upload["content_type"], max_bytes=max_upload_bytes()
         )
-        track.save(update_fields=["upload_key", "updated_at"])
+        track = _track_for_upload(owner=owner, file_name=upload["file_name"], upload_key=upload_key)
         slots.append(UploadSlot(track=track, upload=presigned))
     return slots
 
@@ -122,7 +121,8 @@ def track_create_from_file(*, owner, uploaded, name: str = "", artist: str = "")
     """The direct upload: store the file as the track's original, then process it like a confirm."""
     check_upload(file_name=uploaded.name, content_type=uploaded.content_type or "", size=uploaded.size)
     with transaction.atomic():
-        track = _track_for_upload(owner=owner, file_name=uploaded.name)
+        # The row first: a name already in the library is refused before any bytes are stored.
+        track = _track_for_upload(owner=owner, file_name=uploaded.name, upload_key="")
         track.upload_key = staging.stage_file(user_id=owner.pk, file=uploaded)
         track.save(update_fields=["upload_key", "updated_at"])
     result = track_process_upload(track_id=track.pk)
