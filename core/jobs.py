@@ -61,8 +61,16 @@ def is_missing_object(exc: BaseException) -> bool:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A storage or network error that can pass: retried with backoff, a few times."""
-    return isinstance(exc, OSError | BotoCoreError | ClientError) and not is_missing_object(exc)
+    """A storage or network error that can pass: retried with backoff, a few times.
+
+    S3's own answers count only when they say it is busy or failing (5xx, throttling); a refusal
+    such as AccessDenied will answer the same next time.
+    """
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return status >= 500 or error.get("Code") in ("SlowDown", "Throttling", "RequestTimeout")
+    return isinstance(exc, OSError | BotoCoreError) and not is_missing_object(exc)
 
 
 @contextmanager
@@ -167,8 +175,8 @@ def requeue(queryset: models.QuerySet, task, *, now=None) -> int:
     """Send the task again for each row, marking it so the next sweep waits a full period again."""
     now = now or timezone.now()
     ids = list(queryset.values_list("pk", flat=True))
+    queryset.model._default_manager.filter(pk__in=ids).update(heartbeat_at=now)
     for pk in ids:
-        queryset.model._default_manager.filter(pk=pk).update(heartbeat_at=now)
         task.delay(str(pk))
     if ids:
         logger.warning("%s: re-queued %d stalled jobs: %s", task.name, len(ids), ", ".join(map(str, ids)))

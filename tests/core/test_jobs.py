@@ -70,3 +70,28 @@ def test_a_stalled_job_is_picked_up_within_five_minutes_of_its_worker_dying():
     worst_case = settings.JOB_HEARTBEAT_SECONDS + settings.JOB_STALLED_AFTER_SECONDS + 60
 
     assert worst_case <= 5 * 60
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (ConnectionRefusedError("refused"), True),
+        (ClientError({"Error": {"Code": "SlowDown"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, "PutObject"), True),
+        (
+            ClientError({"Error": {"Code": "InternalError"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "GetObject"),
+            True,
+        ),
+        (
+            ClientError({"Error": {"Code": "AccessDenied"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "GetObject"),
+            False,
+        ),
+        (
+            ClientError({"Error": {"Code": "NoSuchKey"}, "ResponseMetadata": {"HTTPStatusCode": 404}}, "GetObject"),
+            False,
+        ),
+        (FileNotFoundError(2, "gone"), False),
+        (ValueError("a bug"), False),
+    ],
+)
+def test_only_errors_that_can_pass_are_retried(error, transient):
+    assert jobs.is_transient(error) is transient
