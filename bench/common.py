@@ -101,7 +101,7 @@ def processing_track_from_file(path: Path, *, username: str, file_name: str):
         format=props.format,
         size=path.stat().st_size,
         status=Track.Status.PROCESSING,
-        processing_since=timezone.now(),
+        queued_at=timezone.now(),
     )
     track.original_key = files.original_key(owner.pk, track.pk, "bench", props.format)
     storage.save_file(track.original_key, path)

@@ -16,7 +16,7 @@ older than JOB_STALLED_AFTER_SECONDS. This measures that path end to end, as pro
     settings                config.settings, DJANGO_DEBUG=false, throttles off, CELERY_TASK_ALWAYS_EAGER=false
 
 Scenario: migrate, create a DJ and a `processing` track whose original is an N-minute noise FLAC
-in storage (processing_since=now), start worker 1 and beat, queue tracks.tasks.track_transcode,
+in storage (queued_at=now), start worker 1 and beat, queue tracks.tasks.track_transcode,
 wait until the row has started_at and ffmpeg runs under worker 1, then SIGKILL worker 1's whole
 process group (main process, pool children, ffmpeg) and start worker 2 at once. Measured from the
 kill: when the row was re-queued (the sweep stamps heartbeat_at; worker 2's log shows the task
@@ -231,7 +231,7 @@ def reset_track(track_id: str) -> None:
         error="",
         started_at=None,
         heartbeat_at=None,
-        processing_since=timezone.now(),
+        queued_at=timezone.now(),
     )
 
 

@@ -264,7 +264,7 @@ def child_confirm(count: int, template: Path, cover: Path, work: Path) -> None:
     from rest_framework.test import APIClient
 
     from tests.helpers.tagging import tag_mp3
-    from tracks.api.serializers import ConfirmRequestSerializer, UploadRequestSerializer
+    from tracks.api.serializers import ConfirmInputSerializer, UploadInputSerializer
     from tracks.models import Track
     from tracks.tags import CoverArt, TagSet
 
@@ -300,8 +300,8 @@ def child_confirm(count: int, template: Path, cover: Path, work: Path) -> None:
     client = APIClient(SERVER_NAME="localhost")
     client.force_authenticate(owner)
     # The endpoints' own limits on files per request.
-    upload_limit = UploadRequestSerializer().fields["files"].max_length
-    confirm_limit = ConfirmRequestSerializer().fields["files"].max_length
+    upload_limit = UploadInputSerializer().fields["files"].max_length
+    confirm_limit = ConfirmInputSerializer().fields["files"].max_length
     started = time.perf_counter()
     slots = []
     for batch in (names[at : at + upload_limit] for at in range(0, count, upload_limit)):

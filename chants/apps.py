@@ -13,8 +13,6 @@ class ChantsConfig(AppConfig):
         jobs.register(
             jobs.JobKind(
                 model="chants.AssetUpload",
-                processing={"status": "processing"},
-                queued_field="queued_at",
                 task="chants.tasks.asset_upload_process",
             )
         )

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from core import media
-from core.jobs import JobHeartbeat
+from core.jobs import Job, JobStatus, job_status_field
 from core.storage import new_object_key
 
 
@@ -79,19 +79,14 @@ class Song(models.Model):
         return f"{self.artist} - {self.title}" if self.artist else self.title
 
 
-class AssetUpload(JobHeartbeat):
+class AssetUpload(Job):
     """One upload of an audio or artwork file for a song, from presigned URL to checked object.
 
     The song keeps its current asset until an upload is checked and promoted, so an
     abandoned or bad upload never costs the song the file it had.
     """
 
-    class Status(models.TextChoices):
-        AWAITING_UPLOAD = "awaiting_upload", "Awaiting upload"
-        PROCESSING = "processing", "Processing"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-        REPLACED = "replaced", "Replaced by a later upload"
+    Status = JobStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     song = models.ForeignKey(Song, on_delete=models.CASCADE, related_name="asset_uploads")
@@ -105,14 +100,18 @@ class AssetUpload(JobHeartbeat):
     )
     key = models.CharField(max_length=500, blank=True, help_text="The checked object's key, once ready.")
     size = models.BigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_UPLOAD)
-    error = models.TextField(blank=True)
+    status = job_status_field(
+        Status.AWAITING_UPLOAD,
+        Status.PROCESSING,
+        Status.READY,
+        Status.FAILED,
+        Status.REPLACED,
+        default=Status.AWAITING_UPLOAD,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="song_asset_uploads"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the client said the bytes were there.")
-    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at",)

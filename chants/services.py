@@ -131,10 +131,7 @@ def asset_upload_complete(*, upload_id) -> AssetUpload:
 
     upload = AssetUpload.objects.select_for_update().get(pk=upload_id)
     if upload.status in (AssetUpload.Status.AWAITING_UPLOAD, AssetUpload.Status.FAILED):
-        upload.status = AssetUpload.Status.PROCESSING
-        upload.error = ""
-        upload.queued_at = timezone.now()
-        upload.save(update_fields=["status", "error", "queued_at"])
+        upload.save(update_fields=upload.mark_queued())
         enqueue_after_commit(asset_upload_process, str(upload.pk))
     return upload
 
@@ -152,14 +149,12 @@ def asset_uploads_expire(*, now=None) -> int:
             upload = stale.select_for_update().filter(pk=upload_id).first()
             if upload is None:  # finished meanwhile
                 continue
-            upload.error = (
+            error = (
                 "The file was never uploaded and confirmed within a day."
                 if upload.status == AssetUpload.Status.AWAITING_UPLOAD
                 else "Processing did not finish in time."
             )
-            upload.status = AssetUpload.Status.FAILED
-            upload.completed_at = now
-            upload.save(update_fields=["status", "error", "completed_at"])
+            upload.save(update_fields=upload.mark_finished(AssetUpload.Status.FAILED, error=error, now=now))
             delete_objects_after_commit([upload.upload_key])
         expired += 1
     if expired:
@@ -197,10 +192,7 @@ def asset_upload_fail(*, upload_id, error: str) -> None:
     upload = AssetUpload.objects.select_for_update().filter(pk=upload_id).first()
     if upload is None or upload.status != AssetUpload.Status.PROCESSING:
         return
-    upload.status = AssetUpload.Status.FAILED
-    upload.error = error
-    upload.completed_at = timezone.now()
-    upload.save(update_fields=["status", "error", "completed_at"])
+    upload.save(update_fields=upload.mark_finished(AssetUpload.Status.FAILED, error=error))
     logger.info("asset upload %s failed: %s", upload_id, error)
 
 
@@ -223,10 +215,8 @@ def _asset_upload_promote(*, upload_id, key: str, size: int, checked: assets.Che
         song.duration_seconds = round(checked.duration_seconds, 3)
     song.save()
     cache_after_commit(song)
-    upload.status = AssetUpload.Status.READY
     upload.key, upload.size, upload.content_type = key, size, checked.content_type
-    upload.completed_at = timezone.now()
-    upload.save(update_fields=["status", "key", "size", "content_type", "completed_at"])
+    upload.save(update_fields=["key", "size", "content_type", *upload.mark_finished(AssetUpload.Status.READY)])
     delete_objects_after_commit([upload.upload_key])
     if replaced_key:
         AssetUpload.objects.filter(key=replaced_key).update(status=AssetUpload.Status.REPLACED)

@@ -275,7 +275,8 @@ SPECTACULAR_SETTINGS = {
         "core.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "AssetUploadStatusEnum": "chants.models.AssetUpload.Status",
+        "AssetUploadStatusEnum": "chants.models.AssetUpload.status_choices",
+        "TrackStatusEnum": "tracks.models.Track.status_choices",
         "HealthStatusEnum": ["ok", "unavailable"],
     },
 }

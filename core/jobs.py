@@ -1,7 +1,9 @@
 """One way to run a row's background job: heartbeat, final failure, and recovery from a lost worker.
 
 Every app's job rows (a track's transcode, a song asset's check, later an analysis or a download)
-keep `started_at` and `heartbeat_at` (JobHeartbeat), and every task body runs inside `run_job`:
+inherit `Job`: one status vocabulary (`JobStatus`, each model naming the states it uses), the
+reason of a failure, and when the job was queued, started, last alive and finished. A service moves
+a row with `mark_queued` and `mark_finished`, and every task body runs inside `run_job`:
 
 - the row is loaded through its status by the service, so a redelivered or duplicate task finds
   nothing to do (the services already do this);
@@ -39,16 +41,81 @@ logger = logging.getLogger(__name__)
 MISSING_OBJECT = "The file is no longer in storage."
 
 
-class JobHeartbeat(models.Model):
-    """When a job's work started and when its worker last said it was alive."""
+class JobStatus(models.TextChoices):
+    """Every state a job row can be in, named once for the whole project; a model uses a subset."""
 
+    AWAITING_UPLOAD = "awaiting_upload", "Awaiting upload"  # a client is still sending the input
+    PENDING = "pending", "Pending"  # created, not yet handed to a worker
+    PROCESSING = "processing", "Processing"  # queued or running: a worker owns it (see stalled)
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    REPLACED = "replaced", "Replaced by a later upload"
+    EXPIRED = "expired", "Expired"
+
+    @classmethod
+    def finished(cls) -> tuple[str, ...]:
+        return (cls.READY, cls.FAILED, cls.REPLACED, cls.EXPIRED)
+
+
+def job_status_field(*states: JobStatus, default: JobStatus) -> models.CharField:
+    """The `status` field of a job model that uses `states` (in the order the admin lists them)."""
+    if default not in states:
+        raise ValueError(f"{default!r} is not one of {states!r}")
+    return models.CharField(max_length=20, choices=[(s.value, s.label) for s in states], default=default)
+
+
+class Job(models.Model):
+    """A row that a background task processes: status, failure reason and the job's timestamps.
+
+    Subclasses narrow `status` with `job_status_field(...)`; code compares with `JobStatus` members.
+    """
+
+    status = job_status_field(
+        JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.READY, JobStatus.FAILED, default=JobStatus.PENDING
+    )
+    error = models.TextField(blank=True, help_text="Why the job failed, in words its user can act on.")
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the job was last handed to a worker.")
     started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started the work.")
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life of the worker doing it; a stale one is re-queued."
     )
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When the job ended, ready or failed.")
+
+    # What a save after mark_queued / mark_finished must write (plus the model's own auto fields).
+    QUEUED_FIELDS = ("status", "error", "queued_at", "started_at", "heartbeat_at", "finished_at")
+    FINISHED_FIELDS = ("status", "error", "finished_at")
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def status_choices(cls) -> list[tuple[str, str]]:
+        """This model's (value, label) states: what the API schema's enum of it is named after."""
+        return list(cls._meta.get_field("status").choices)
+
+    def mark_waiting(self, status: JobStatus) -> list[str]:
+        """Back to waiting for its input (`awaiting_upload`, `pending`), the last run forgotten."""
+        if status in JobStatus.finished() or status == JobStatus.PROCESSING:
+            raise ValueError(f"{status!r} is not a waiting state")
+        self.status, self.error = status, ""
+        self.queued_at = self.started_at = self.heartbeat_at = self.finished_at = None
+        return [*self.QUEUED_FIELDS, *self._auto_now_fields()]
+
+    def mark_queued(self, *, now=None) -> list[str]:
+        """Processing from now on, a fresh run: returns the fields to save."""
+        self.status, self.error = JobStatus.PROCESSING, ""
+        self.queued_at, self.started_at, self.heartbeat_at, self.finished_at = now or timezone.now(), None, None, None
+        return [*self.QUEUED_FIELDS, *self._auto_now_fields()]
+
+    def mark_finished(self, status: JobStatus, *, error: str = "", now=None) -> list[str]:
+        """Ended `status` (ready, failed, ...), with the reason of a failure: returns the fields to save."""
+        if status not in JobStatus.finished():
+            raise ValueError(f"{status!r} is not a final state")
+        self.status, self.error, self.finished_at = status, error, now or timezone.now()
+        return [*self.FINISHED_FIELDS, *self._auto_now_fields()]
+
+    def _auto_now_fields(self) -> list[str]:
+        return [f.name for f in self._meta.concrete_fields if getattr(f, "auto_now", False)]
 
 
 def is_missing_object(exc: BaseException) -> bool:
@@ -122,11 +189,11 @@ def run_job(
         if task.request.retries >= task.max_retries:
             fail(f"Storage was unavailable: {exc}")
             return
-        raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
+        raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
 
 
-def _backoff(retries: int) -> int:
-    # 2, 4, 8, ... seconds, at most five minutes (what autoretry's retry_backoff did).
+def backoff(retries: int) -> int:
+    """Seconds before retry number `retries` + 1: 2, 4, 8, ... and at most five minutes."""
     return min(2 ** (retries + 1), 300)
 
 
@@ -134,9 +201,7 @@ def _backoff(retries: int) -> int:
 class JobKind:
     """Rows of one model that a task processes; registered by the app that owns them (AppConfig.ready)."""
 
-    model: str  # "app_label.Model"
-    processing: dict  # the filter of rows being processed, e.g. {"status": "processing"}
-    queued_field: str  # when the row was handed to its task
+    model: str  # "app_label.Model", a Job
     task: str  # the task's name; it takes the row's id
 
 
@@ -155,20 +220,20 @@ def stalled_jobs_requeue(*, now=None) -> int:
 
     requeued = 0
     for kind in _KINDS:
-        processing = apps.get_model(kind.model)._default_manager.filter(**kind.processing)
-        rows = stalled(processing, queued_field=kind.queued_field, now=now)
+        processing = apps.get_model(kind.model)._default_manager.filter(status=JobStatus.PROCESSING)
+        rows = stalled(processing, now=now)
         requeued += requeue(rows, current_app.tasks[kind.task], now=now)
     return requeued
 
 
-def stalled(queryset: models.QuerySet, *, queued_field: str, now=None) -> models.QuerySet:
+def stalled(queryset: models.QuerySet, *, now=None) -> models.QuerySet:
     """Rows of `queryset` (already filtered on the processing status) whose worker is gone.
 
     Started: the heartbeat stopped over JOB_STALLED_AFTER_SECONDS ago. Never started: queued that
     long ago (the message was lost, or its worker died before it began).
     """
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STALLED_AFTER_SECONDS)
-    return queryset.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, **{f"{queued_field}__lt": cutoff}))
+    return queryset.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, queued_at__lt=cutoff))
 
 
 def requeue(queryset: models.QuerySet, task, *, now=None) -> int:

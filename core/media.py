@@ -101,11 +101,26 @@ class CheckedImage:
 
 
 @dataclass(frozen=True)
+class AudioStream:
+    duration_seconds: float
+    sample_rate: int | None  # None: the format does not say (Opus always decodes at 48 kHz)
+    channels: int | None
+
+
+@dataclass(frozen=True)
 class CheckedAudio:
     content_type: str
     extension: str
     format: str
     duration_seconds: float
+    sample_rate: int | None
+    channels: int | None
+
+
+NO_AUDIO = "The file has no audio in it (its duration is zero)."
+# Beyond these a header is lying: DSD256 is 11.3 MHz, and 64 channels is more than any mix.
+MAX_SAMPLE_RATE = 50_000_000
+MAX_CHANNELS = 64
 
 
 def normalize_content_type(value: str | None) -> str:
@@ -213,16 +228,31 @@ def parse_audio(source: str | os.PathLike[str] | IO[bytes]) -> mutagen.FileType:
     return audio
 
 
+def stream_of(audio: mutagen.FileType) -> AudioStream:
+    """Duration, sample rate and channels of a parsed file; MediaRejected when there is no audio or the header lies."""
+    info = getattr(audio, "info", None)
+    length = getattr(info, "length", 0) or 0
+    if not math.isfinite(length) or length <= 0:
+        raise MediaRejected(NO_AUDIO)
+    sample_rate = getattr(info, "sample_rate", None) or None
+    channels = getattr(info, "channels", None) or None
+    if sample_rate is not None and not 0 < sample_rate <= MAX_SAMPLE_RATE:
+        raise MediaRejected(f"The file's header gives a sample rate of {sample_rate} Hz, which no audio has.")
+    if channels is not None and not 0 < channels <= MAX_CHANNELS:
+        raise MediaRejected(f"The file's header gives {channels} channels; at most {MAX_CHANNELS} are accepted.")
+    return AudioStream(duration_seconds=float(length), sample_rate=sample_rate, channels=channels)
+
+
 def check_audio(path: str | os.PathLike[str]) -> CheckedAudio:
-    """Is the file really audio we serve, with a duration? Its type is what mutagen found."""
+    """Is the file really audio we serve, with a duration and a sane header? Its type is what mutagen found."""
     audio = parse_audio(path)
     format_name, content_type = audio_type_of(audio)
-    length = getattr(getattr(audio, "info", None), "length", 0) or 0
-    if not math.isfinite(length) or length <= 0:
-        raise MediaRejected("The file has no audio in it (its duration is zero).")
+    stream = stream_of(audio)
     return CheckedAudio(
         content_type=content_type,
         extension=AUDIO_EXTENSIONS[content_type],
         format=format_name,
-        duration_seconds=float(length),
+        duration_seconds=stream.duration_seconds,
+        sample_rate=stream.sample_rate,
+        channels=stream.channels,
     )

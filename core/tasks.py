@@ -1,29 +1,23 @@
 import logging
 
-from botocore.exceptions import BotoCoreError
 from celery import shared_task
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from core import storage
+from core import jobs, storage
 
 logger = logging.getLogger(__name__)
 
-# Storage and network hiccups pass; retry them with growing pauses, a few times only.
-TRANSIENT_STORAGE_ERRORS = (OSError, BotoCoreError)
-RETRY_TRANSIENT_STORAGE_ERRORS = {
-    "autoretry_for": TRANSIENT_STORAGE_ERRORS,
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
-
-@shared_task(**RETRY_TRANSIENT_STORAGE_ERRORS, soft_time_limit=120, time_limit=150)
-def storage_objects_delete(keys: list[str]) -> None:
-    """Delete objects left behind by a deleted row; safe to run twice."""
-    storage.delete_objects(keys)
+@shared_task(bind=True, max_retries=5, soft_time_limit=120, time_limit=150)
+def storage_objects_delete(self, keys: list[str]) -> None:
+    """Delete objects left behind by a deleted row; safe to run twice. Outages are retried (core.jobs)."""
+    try:
+        storage.delete_objects(keys)
+    except Exception as exc:
+        if not jobs.is_transient(exc):
+            raise
+        raise self.retry(exc=exc, countdown=jobs.backoff(self.request.retries)) from exc
 
 
 @shared_task(soft_time_limit=600, time_limit=660)
@@ -37,8 +31,6 @@ def staged_objects_sweep() -> None:
 @shared_task(soft_time_limit=50, time_limit=55)
 def stalled_jobs_requeue() -> None:
     """Every minute: rows whose worker died (stale heartbeat) go back to their task (core.jobs)."""
-    from core import jobs
-
     jobs.stalled_jobs_requeue()
 
 

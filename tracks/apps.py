@@ -13,8 +13,6 @@ class TracksConfig(AppConfig):
         jobs.register(
             jobs.JobKind(
                 model="tracks.Track",
-                processing={"status": "processing"},
-                queued_field="processing_since",
                 task="tracks.tasks.track_transcode",
             )
         )

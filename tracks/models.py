@@ -4,17 +4,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from core.jobs import JobHeartbeat
+from core.jobs import Job, JobStatus, job_status_field
 
 
-class Track(JobHeartbeat):
-    """A track of a DJ's library: the original file, its MP3 for playback, its cover art."""
+class Track(Job):
+    """A track of a DJ's library: the original file, its MP3 for playback, its cover art.
 
-    class Status(models.TextChoices):
-        AWAITING_UPLOAD = "awaiting_upload", "Awaiting upload"
-        PROCESSING = "processing", "Processing"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+    Its job is the transcode to MP3 (queued_at: when it went to processing).
+    """
+
+    Status = JobStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracks")
@@ -39,10 +38,8 @@ class Track(JobHeartbeat):
     mp3_key = models.CharField(max_length=500, blank=True)
     artwork_key = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_UPLOAD)
-    error = models.TextField(blank=True)
-    processing_since = models.DateTimeField(
-        null=True, blank=True, help_text="When the track last went to processing (its transcode was queued)."
+    status = job_status_field(
+        Status.AWAITING_UPLOAD, Status.PROCESSING, Status.READY, Status.FAILED, default=Status.AWAITING_UPLOAD
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from core import storage
+from core.errors import NotFound
 from tracks import files
 from tracks.models import Track
 
@@ -18,6 +19,14 @@ def tracks_of(*, owner) -> QuerySet[Track]:
 
 def track_with_details(*, owner) -> QuerySet[Track]:
     return tracks_of(owner=owner).select_related("details")
+
+
+def track_id_named(*, owner, file_name: str) -> uuid.UUID:
+    """The id of the owner's track with this file name; NotFound when there is none."""
+    track_id = tracks_of(owner=owner).filter(file_name=file_name).values_list("pk", flat=True).first()
+    if track_id is None:
+        raise NotFound(f"No track of yours has the file name {file_name!r}.")
+    return track_id
 
 
 def ready_tracks_of(*, owner, ids=None) -> QuerySet[Track]:

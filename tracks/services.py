@@ -72,8 +72,8 @@ def _track_for_upload(*, owner, file_name: str, upload_key: str) -> Track:
     if existing is not None:
         if existing.status in (Track.Status.READY, Track.Status.PROCESSING):
             raise Conflict({"detail": f"{file_name!r} is already in your library.", "track_id": str(existing.pk)})
-        existing.status, existing.error, existing.upload_key = Track.Status.AWAITING_UPLOAD, "", upload_key
-        existing.save(update_fields=["status", "error", "upload_key", "updated_at"])
+        existing.upload_key = upload_key
+        existing.save(update_fields=["upload_key", *existing.mark_waiting(Track.Status.AWAITING_UPLOAD)])
         return existing
     artist, title = tags.split_file_name(file_name)
     track = Track(owner=owner, file_name=file_name, name=title, artist=artist, upload_key=upload_key)
@@ -208,8 +208,7 @@ def _store_cover(track: Track, cover: tags.CoverArt | None, attempt: str) -> str
 def _track_fail(*, track_id, error: str) -> ConfirmResult:
     track = Track.objects.select_for_update().get(pk=track_id)
     if track.status in (Track.Status.AWAITING_UPLOAD, Track.Status.PROCESSING):
-        track.status, track.error = Track.Status.FAILED, error
-        track.save(update_fields=["status", "error", "updated_at"])
+        track.save(update_fields=track.mark_finished(Track.Status.FAILED, error=error))
         logger.info("track %s failed: %s", track_id, error)
     return _result(track)
 
@@ -291,9 +290,10 @@ def _track_accept_once(
     track.original_key, track.artwork_key = stored.original_key, stored.artwork_key
     playable = props.format in files.PLAYABLE_FORMATS
     if playable:
-        track.status, track.mp3_key = Track.Status.READY, track.original_key
+        track.mp3_key = track.original_key
+        track.mark_finished(Track.Status.READY)
     else:
-        track.status, track.processing_since = Track.Status.PROCESSING, timezone.now()
+        track.mark_queued()
     track.save()  # IntegrityError when a concurrent confirm has just kept the same bytes
     delete_objects_after_commit([track.upload_key])
     TrackDetails.objects.update_or_create(track=track, defaults=_details_fields(found))
@@ -400,8 +400,8 @@ def _track_transcoded(*, track_id, key: str) -> None:
         # Deleted meanwhile, or another delivery of the task finished first: drop our copy.
         delete_objects_after_commit([key])
         return
-    track.mp3_key, track.status, track.error = key, Track.Status.READY, ""
-    track.save(update_fields=["mp3_key", "status", "error", "updated_at"])
+    track.mp3_key = key
+    track.save(update_fields=["mp3_key", *track.mark_finished(Track.Status.READY)])
     _announce_ready_after_commit(track.pk)
     logger.info("track %s transcoded to %s", track_id, key)
 
@@ -413,20 +413,15 @@ def tracks_processing_sweep(*, now=None) -> int:
     is the last resort for a file that no worker ever finishes. The originals are kept.
     """
     now = now or timezone.now()
-    processing = Track.objects.filter(status=Track.Status.PROCESSING).alias(
-        since=Coalesce("processing_since", "updated_at")
-    )
+    processing = Track.objects.filter(status=Track.Status.PROCESSING).alias(since=Coalesce("queued_at", "updated_at"))
     failed = 0
     for track_id in processing.filter(since__lt=now - GIVE_UP_AFTER).values_list("pk", flat=True):
         with transaction.atomic():  # still processing, and still since then, once locked
             track = processing.select_for_update().filter(pk=track_id, since__lt=now - GIVE_UP_AFTER).first()
             if track is None:
                 continue
-            track.status = Track.Status.FAILED
-            track.error = (
-                "Transcoding did not finish within a day; the original is kept. Upload the file again to retry."
-            )
-            track.save(update_fields=["status", "error", "updated_at"])
+            error = "Transcoding did not finish within a day; the original is kept. Upload the file again to retry."
+            track.save(update_fields=track.mark_finished(Track.Status.FAILED, error=error, now=now))
         failed += 1
     if failed:
         logger.warning("tracks processing for over a day: %d failed", failed)

@@ -99,7 +99,7 @@ class AssetUploadSerializer(serializers.ModelSerializer):
             "error",
             "created_at",
             "queued_at",
-            "completed_at",
+            "finished_at",
         )
         read_only_fields = fields
 

@@ -12,7 +12,7 @@ from core.api.serializers import (
     PasswordChangeInputSerializer,
     RefreshTokenInputSerializer,
     RegisterInputSerializer,
-    RegisterOutputSerializer,
+    RegistrationSerializer,
     TokenErrorSerializer,
     TokenPairSerializer,
     UserSerializer,
@@ -42,13 +42,13 @@ class RegisterView(APIView):
     authentication_classes = []
     throttle_classes = [throttling.AnonRateThrottle, throttling.RegisterRateThrottle]
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: RegisterOutputSerializer})
+    @extend_schema(request=RegisterInputSerializer, responses={201: RegistrationSerializer})
     def post(self, request):
         serializer = RegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_register(**serializer.validated_data)
         body = {"user": user, **services.token_pair_create(user=user)}
-        return Response(RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+        return Response(RegistrationSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

@@ -84,7 +84,7 @@ class DueQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_DUE, default=20)
 
 
-class GradeSerializer(serializers.Serializer):
+class GradeInputSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
     grade = serializers.IntegerField(min_value=0, max_value=5)
 

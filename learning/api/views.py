@@ -21,7 +21,7 @@ class DueView(APIView):
 
 class GradeView(APIView):
     @extend_schema(
-        request=s.GradeSerializer,
+        request=s.GradeInputSerializer,
         responses={
             200: s.CardStateSerializer,
             404: OpenApiResponse(description="No track of yours has that id."),
@@ -29,7 +29,7 @@ class GradeView(APIView):
         },
     )
     def post(self, request):
-        serializer = s.GradeSerializer(data=request.data)
+        serializer = s.GradeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         card = services.card_grade(user=request.user, **serializer.validated_data)
         # The grade's own time is read under the card's lock; whether the card is in today's drill is told now.

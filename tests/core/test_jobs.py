@@ -95,3 +95,42 @@ def test_a_stalled_job_is_picked_up_within_five_minutes_of_its_worker_dying():
 )
 def test_only_errors_that_can_pass_are_retried(error, transient):
     assert jobs.is_transient(error) is transient
+
+
+@pytest.mark.django_db
+def test_a_job_row_keeps_when_it_was_queued_started_and_finished():
+    upload = AssetUploadFactory()  # awaiting its upload
+    services.asset_upload_complete(upload_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == jobs.JobStatus.PROCESSING and upload.queued_at is not None
+    assert upload.started_at is None and upload.finished_at is None
+
+    services.asset_upload_fail(upload_id=upload.pk, error="The file is not audio.")
+    upload.refresh_from_db()
+    assert upload.status == jobs.JobStatus.FAILED and upload.error == "The file is not audio."
+    assert upload.finished_at >= upload.queued_at
+
+    services.asset_upload_complete(upload_id=upload.pk)  # a retry is a fresh run: the last one's end is forgotten
+    upload.refresh_from_db()
+    assert upload.status == jobs.JobStatus.PROCESSING and upload.error == "" and upload.finished_at is None
+
+
+def test_job_states_are_checked_where_they_are_set():
+    upload = AssetUpload()
+    with pytest.raises(ValueError, match="not a final state"):
+        upload.mark_finished(jobs.JobStatus.PROCESSING)
+    with pytest.raises(ValueError, match="not a waiting state"):
+        upload.mark_waiting(jobs.JobStatus.READY)
+    with pytest.raises(ValueError, match="is not one of"):
+        jobs.job_status_field(jobs.JobStatus.READY, default=jobs.JobStatus.FAILED)
+
+
+def test_every_job_model_names_its_states_from_the_one_vocabulary():
+    from django.apps import apps
+
+    vocabulary = set(jobs.JobStatus.values)
+    job_models = [model for model in apps.get_models() if issubclass(model, jobs.Job)]
+    assert {m._meta.label for m in job_models} >= {"tracks.Track", "chants.AssetUpload"}
+    for model in job_models:
+        states = {value for value, _ in model._meta.get_field("status").choices}
+        assert states <= vocabulary and jobs.JobStatus.PROCESSING in states and jobs.JobStatus.FAILED in states

@@ -81,7 +81,7 @@ def test_a_lost_transcode_is_queued_again_once_it_has_stalled(client_a, audio_fi
         with time_machine.travel(queued, tick=False):
             [result] = upload(client_a, {"lost.flac": audio_files["flac"]})
     track = Track.objects.get(pk=result["track_id"])
-    assert track.status == "processing" and track.processing_since == queued and track.heartbeat_at is None
+    assert track.status == "processing" and track.queued_at == queued and track.heartbeat_at is None
     stalled_after = timedelta(seconds=settings.JOB_STALLED_AFTER_SECONDS)
 
     assert jobs.stalled_jobs_requeue(now=queued + stalled_after - timedelta(seconds=5)) == 0
@@ -120,9 +120,7 @@ def test_a_track_processing_for_a_day_ends_failed_with_its_original_kept(client_
     monkeypatch.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)  # never transcoded
     [result] = upload(client_a, {"never.flac": audio_files["flac"]})
     [other] = upload(client_a, {"other.flac": audio_files["flac48"]})
-    Track.objects.filter(pk=result["track_id"]).update(
-        processing_since=datetime.now(UTC) - timedelta(days=1, minutes=1)
-    )
+    Track.objects.filter(pk=result["track_id"]).update(queued_at=datetime.now(UTC) - timedelta(days=1, minutes=1))
 
     assert services.tracks_processing_sweep() == 1
 

@@ -14,7 +14,7 @@ MAX_CONFIRMATIONS = 500
 IDS_PATTERN = rf"^ *{UUID_PATTERN} *(?:, *{UUID_PATTERN} *)*\Z"
 
 
-class UploadRequestFileSerializer(serializers.Serializer):
+class UploadFileInputSerializer(serializers.Serializer):
     file_name = StrictCharField(max_length=255)
     content_type = StrictCharField(max_length=100)
     size = serializers.IntegerField(min_value=0, required=False)
@@ -28,9 +28,9 @@ def _unique_names(files: list[dict]) -> list[dict]:
     return files
 
 
-class UploadRequestSerializer(serializers.Serializer):
+class UploadInputSerializer(serializers.Serializer):
     # A ListField, not many=True: spectacular then declares minItems and maxItems.
-    files = serializers.ListField(child=UploadRequestFileSerializer(), min_length=1, max_length=MAX_FILES)
+    files = serializers.ListField(child=UploadFileInputSerializer(), min_length=1, max_length=MAX_FILES)
 
     def validate_files(self, files):
         return _unique_names(files)
@@ -52,14 +52,14 @@ class UploadSlotsSerializer(serializers.Serializer):
     uploads = UploadSlotSerializer(many=True)
 
 
-class ConfirmFileSerializer(serializers.Serializer):
+class ConfirmFileInputSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
     file_name = StrictCharField(max_length=255)
     key = StrictCharField(max_length=500)
 
 
-class ConfirmRequestSerializer(serializers.Serializer):
-    files = serializers.ListField(child=ConfirmFileSerializer(), min_length=1, max_length=MAX_CONFIRMATIONS)
+class ConfirmInputSerializer(serializers.Serializer):
+    files = serializers.ListField(child=ConfirmFileInputSerializer(), min_length=1, max_length=MAX_CONFIRMATIONS)
 
     def validate_files(self, files):
         ids = [item["track_id"] for item in files]
@@ -80,7 +80,7 @@ class ConfirmResultsSerializer(serializers.Serializer):
     tracks = ConfirmResultSerializer(many=True)
 
 
-class DirectUploadSerializer(serializers.Serializer):
+class DirectUploadInputSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
     name = StrictCharField(max_length=500, required=False, allow_blank=True)
     artist = StrictCharField(max_length=500, required=False, allow_blank=True)
@@ -126,22 +126,19 @@ class TrackDetailsSerializer(serializers.ModelSerializer):
 
 
 class TrackDetailSerializer(TrackSerializer):
-    # Not required in the schema: the list answers the same fields without these two.
-    # (Not read_only, which spectacular always marks required; this serializer only ever writes output.)
-    details = TrackDetailsSerializer(allow_null=True, required=False)
-    sha256 = serializers.CharField(required=False)
+    details = TrackDetailsSerializer(allow_null=True, read_only=True)
 
     class Meta(TrackSerializer.Meta):
         fields = (*TrackSerializer.Meta.fields, "sha256", "details")
         read_only_fields = fields
 
 
-class TrackUpdateSerializer(serializers.Serializer):
+class TrackUpdateInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=500, allow_blank=True)
     artist = StrictCharField(max_length=500, allow_blank=True, required=False)
 
 
-class TrackItemSerializer(serializers.Serializer):
+class TrackItemInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=500)
     artist = StrictCharField(max_length=500, required=False, allow_blank=True)
 

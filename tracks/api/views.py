@@ -2,7 +2,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import parsers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api.params import UUID_PATTERN
@@ -18,13 +17,16 @@ NOT_YOURS = OpenApiResponse(description="A track id is not one of your tracks.")
 
 
 @extend_schema_view(
-    # TrackDetail without `sha256` and `details`, which it declares optional for this reason: a `Track`
-    # component of its own needs an ENUM_NAME_OVERRIDES entry for the status enum it would share.
-    list=extend_schema(summary="Your tracks (no URLs, no sha256 or details); filter, search, order, paginate"),
+    list=extend_schema(
+        summary="Your tracks (no URLs, no sha256 or details); filter, search, order, paginate",
+        responses=s.TrackSerializer(many=True),
+    ),
     retrieve=extend_schema(summary="One track with its full tag record"),
-    update=extend_schema(summary="Rename a track", request=s.TrackUpdateSerializer, responses=s.TrackDetailSerializer),
+    update=extend_schema(
+        summary="Rename a track", request=s.TrackUpdateInputSerializer, responses=s.TrackDetailSerializer
+    ),
     partial_update=extend_schema(
-        summary="Rename a track", request=s.TrackUpdateSerializer(partial=True), responses=s.TrackDetailSerializer
+        summary="Rename a track", request=s.TrackUpdateInputSerializer(partial=True), responses=s.TrackDetailSerializer
     ),
     destroy=extend_schema(summary="Delete a track and every object it owns"),
 )
@@ -66,7 +68,7 @@ class TrackViewSet(viewsets.GenericViewSet):
 
     def _rename(self, request, *, partial: bool) -> Response:
         track = self.get_object()
-        serializer = s.TrackUpdateSerializer(data=request.data, partial=partial)
+        serializer = s.TrackUpdateInputSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         services.track_update(track_id=track.pk, **serializer.validated_data)
         return Response(s.TrackDetailSerializer(self.get_object()).data)
@@ -77,11 +79,11 @@ class TrackViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Confirm uploaded files: read tags and art, then ready (MP3) or transcoding (others)",
-        request=s.ConfirmRequestSerializer,
+        request=s.ConfirmInputSerializer,
         responses={200: s.ConfirmResultsSerializer, 404: NOT_YOURS},
     )
     def create(self, request):
-        serializer = s.ConfirmRequestSerializer(data=request.data)
+        serializer = s.ConfirmInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         results = services.track_uploads_confirm(owner=request.user, confirmations=serializer.validated_data["files"])
         # One status per file: a bad file is reported in its entry and does not fail the others.
@@ -89,7 +91,7 @@ class TrackViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Presigned upload URLs for 1 to 100 files; creates their tracks",
-        request=s.UploadRequestSerializer,
+        request=s.UploadInputSerializer,
         responses={
             201: s.UploadSlotsSerializer,
             409: ALREADY_IN_LIBRARY,
@@ -99,14 +101,14 @@ class TrackViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="upload-urls", parser_classes=[JSONParser])
     def upload_urls(self, request):
-        serializer = s.UploadRequestSerializer(data=request.data)
+        serializer = s.UploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         slots = services.track_upload_urls_create(owner=request.user, uploads=serializer.validated_data["files"])
         return Response(s.UploadSlotsSerializer({"uploads": slots}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Upload one file directly (multipart), processed like a confirmed upload",
-        request={"multipart/form-data": s.DirectUploadSerializer},
+        request={"multipart/form-data": s.DirectUploadInputSerializer},
         responses={
             201: s.ConfirmResultSerializer,
             409: ALREADY_IN_LIBRARY,
@@ -119,7 +121,7 @@ class TrackViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], parser_classes=[parsers.MultiPartParser])
     def upload(self, request):
-        serializer = s.DirectUploadSerializer(data=request.data)
+        serializer = s.DirectUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = services.track_create_from_file(
@@ -138,11 +140,8 @@ class TrackViewSet(viewsets.GenericViewSet):
     def lookup(self, request):
         query = s.LookupQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)  # required, at most 255 characters, no NUL
-        file_name = query.validated_data["file_name"]
-        track = selectors.tracks_of(owner=request.user).filter(file_name=file_name).first()
-        if track is None:
-            raise NotFound(f"No track of yours has the file name {file_name!r}.")
-        return Response(s.LookupSerializer({"track_id": track.pk}).data)
+        track_id = selectors.track_id_named(owner=request.user, file_name=query.validated_data["file_name"])
+        return Response(s.LookupSerializer({"track_id": track_id}).data)
 
     @extend_schema(
         summary="Presigned MP3 and artwork URLs of your ready tracks, paged",
@@ -168,12 +167,12 @@ class TrackViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Create a placeholder track item with a name and no file",
-        request=s.TrackItemSerializer,
+        request=s.TrackItemInputSerializer,
         responses={201: s.TrackDetailSerializer},
     )
     @action(detail=False, methods=["post"])
     def items(self, request):
-        serializer = s.TrackItemSerializer(data=request.data)
+        serializer = s.TrackItemInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         track = services.track_item_create(owner=request.user, **serializer.validated_data)
         return Response(s.TrackDetailSerializer(track).data, status=status.HTTP_201_CREATED)

@@ -17,8 +17,6 @@ this module and reach every caller.
 from tracks.tags.file_names import split_file_name
 from tracks.tags.reading import (
     MAX_BITRATE_KBPS,
-    MAX_CHANNELS,
-    MAX_SAMPLE_RATE,
     MULTI_VALUE_SEPARATOR,
     NOT_RECOGNISED,
     parse_number,
@@ -31,8 +29,6 @@ from tracks.tags.writing import id3_frames, write_id3_tags
 
 __all__ = [
     "MAX_BITRATE_KBPS",
-    "MAX_CHANNELS",
-    "MAX_SAMPLE_RATE",
     "MULTI_VALUE_SEPARATOR",
     "NOT_RECOGNISED",
     "AudioFileInfo",

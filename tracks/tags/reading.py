@@ -38,9 +38,6 @@ from tracks.tags.values import (
 )
 
 NOT_RECOGNISED = media.NOT_AUDIO
-# Beyond these a header is lying: DSD256 is 11.3 MHz, and 64 channels is more than any mix.
-MAX_SAMPLE_RATE = 50_000_000
-MAX_CHANNELS = 64
 MAX_BITRATE_KBPS = 1_000_000
 
 # mutagen's class name -> the short name we store (core.media's table); others: the lower-cased class name.
@@ -74,26 +71,19 @@ def _parse(fileobj: IO[bytes]) -> mutagen.FileType:
 
 
 def _properties(audio: mutagen.FileType) -> AudioProperties:
-    info = audio.info
-    duration = getattr(info, "length", None)
-    if not duration or not math.isfinite(duration) or duration <= 0:
-        raise NotAudio("The file has no audio in it (its duration is zero).")
+    try:
+        stream = media.stream_of(audio)  # no duration, or a lying header: one readable error
+    except media.MediaRejected as rejected:
+        raise NotAudio(str(rejected)) from rejected
     kind = type(audio).__name__
-    bitrate = getattr(info, "bitrate", None)
-    # OggOpus has no sample_rate attribute (Opus always decodes at 48 kHz); 0 means unknown.
-    sample_rate = getattr(info, "sample_rate", None) or None
-    channels = getattr(info, "channels", None) or None
-    if sample_rate is not None and not 0 < sample_rate <= MAX_SAMPLE_RATE:
-        raise NotAudio(f"The file's header gives a sample rate of {sample_rate} Hz, which no audio has.")
-    if channels is not None and not 0 < channels <= MAX_CHANNELS:
-        raise NotAudio(f"The file's header gives {channels} channels; at most {MAX_CHANNELS} are accepted.")
+    bitrate = getattr(audio.info, "bitrate", None)
     bitrate_kbps = round(bitrate / 1000) if bitrate and bitrate > 0 else None
     return AudioProperties(
         format=_FORMAT_NAMES.get(kind, kind.lower()),
-        duration_seconds=float(duration),
+        duration_seconds=stream.duration_seconds,
         bitrate_kbps=bitrate_kbps if bitrate_kbps and bitrate_kbps <= MAX_BITRATE_KBPS else None,
-        sample_rate=sample_rate,
-        channels=channels,
+        sample_rate=stream.sample_rate,
+        channels=stream.channels,
     )
 
 
