@@ -1,4 +1,8 @@
+import uuid
+from datetime import UTC, timedelta
+
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -42,8 +46,33 @@ class SongFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
+class StagedObjectFactory(factory.django.DjangoModelFactory):
+    """A staging key an upload URL was just issued for (as core.staging.staged_upload records it).
+
+    `expired=True`: its URL expired longer than the retention ago, so the next sweep deletes it.
+    """
+
+    class Meta:
+        model = "core.StagedObject"
+
+    class Params:
+        user_id = factory.LazyFunction(uuid.uuid4)  # whose upload; no user row is needed for a key
+        expired = factory.Trait(
+            expires_at=factory.LazyFunction(
+                lambda: timezone.now() - timedelta(hours=settings.STORAGE_STAGING_RETENTION_HOURS, minutes=1)
+            )
+        )
+
+    key = factory.LazyAttribute(lambda staged: new_staging_key(staged.user_id))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(seconds=settings.PRESIGNED_URL_EXPIRES))
+
+
 class TrackFactory(factory.django.DjangoModelFactory):
-    """A track of a DJ's library; `ready` by default (an MP3 served as uploaded), or `processing=True`."""
+    """A track of a DJ's library; `ready` by default (an MP3 served as uploaded).
+
+    `processing=True`: a FLAC queued for its transcode; `awaiting_upload=True`: the placeholder an
+    upload URL was issued for, no file received yet.
+    """
 
     class Meta:
         model = "tracks.Track"
@@ -56,6 +85,7 @@ class TrackFactory(factory.django.DjangoModelFactory):
     status = "ready"
     original_key = factory.LazyAttribute(lambda track: f"users/{track.owner.pk}/tracks/{track.name}/original.mp3")
     mp3_key = factory.LazyAttribute(lambda track: track.original_key)
+    finished_at = factory.LazyFunction(timezone.now)
 
     class Params:
         processing = factory.Trait(
@@ -66,8 +96,34 @@ class TrackFactory(factory.django.DjangoModelFactory):
                 lambda track: f"users/{track.owner.pk}/tracks/{track.name}/original.flac"
             ),
             mp3_key="",
-            processing_since=factory.LazyFunction(timezone.now),
+            queued_at=factory.LazyFunction(timezone.now),
+            finished_at=None,
         )
+        awaiting_upload = factory.Trait(
+            status="awaiting_upload",
+            format="",
+            upload_key=factory.LazyAttribute(lambda track: new_staging_key(track.owner.pk)),
+            original_key="",
+            mp3_key="",
+            finished_at=None,
+        )
+
+
+class TrackDetailsFactory(factory.django.DjangoModelFactory):
+    """The tag set read from a track's original: the tags its name, artist, album... were taken from."""
+
+    class Meta:
+        model = "tracks.TrackDetails"
+
+    track = factory.SubFactory(TrackFactory)
+    title = factory.SelfAttribute("track.name")
+    artist = factory.SelfAttribute("track.artist")
+    album_artist = factory.SelfAttribute("track.artist")
+    album = factory.SelfAttribute("track.album")
+    date = factory.LazyAttribute(lambda details: str(details.track.year or ""))
+    genre = factory.SelfAttribute("track.genre")
+    bpm = factory.SelfAttribute("track.bpm")
+    initial_key = factory.SelfAttribute("track.musical_key")
 
 
 class AssetUploadFactory(factory.django.DjangoModelFactory):
@@ -86,3 +142,107 @@ class AssetUploadFactory(factory.django.DjangoModelFactory):
 
     class Params:
         processing = factory.Trait(status="processing", queued_at=factory.LazyFunction(timezone.now))
+
+
+class LearningSettingsFactory(factory.django.DjangoModelFactory):
+    """A user's learning settings as stored: SM-2 at 90% retention, or `fsrs=True`.
+
+    Only the row: switching a user who has cards goes through learning.services.settings_update,
+    which rebuilds them under the new scheduler.
+    """
+
+    class Meta:
+        model = "learning.LearningSettings"
+
+    user = factory.SubFactory(UserFactory)
+    scheduler = "sm2"
+    desired_retention = 0.9
+
+    class Params:
+        fsrs = factory.Trait(scheduler="fsrs")
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    """The review card of a ready track, held by the track's owner; new and due at once by default.
+
+    A card of an existing track: `CardFactory(track=track)`; of a new track of a given user:
+    `CardFactory(track__owner=user)` (the card's user is always its track's owner). States (SM-2 unless said):
+    - `reviewed=True`: graded 4 once, two hours ago: EF 2.5, 1 repetition, a 1-day interval, due in 22 hours;
+    - `due=True`: graded 4 once, three days ago, so due since two days ago;
+    - `drilled=True`: graded 3 as a new card just now: in today's drill, next due tomorrow;
+    - `fsrs=True`: under FSRS after two Good ratings (Review state), last rated yesterday, due tomorrow.
+    """
+
+    class Meta:
+        model = "learning.Card"
+
+    track = factory.SubFactory(TrackFactory)
+    user = factory.SelfAttribute("track.owner")
+    due_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        reviewed = factory.Trait(
+            easiness_factor=2.5,  # 2.5 + 0.1 - (5 - 4) * (0.08 + (5 - 4) * 0.02)
+            repetitions=1,
+            interval_days=1,
+            last_reviewed_at=factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2)),
+            due_at=factory.LazyAttribute(lambda card: card.last_reviewed_at + timedelta(days=card.interval_days)),
+        )
+        due = factory.Trait(
+            reviewed=True, last_reviewed_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
+        )
+        drilled = factory.Trait(
+            easiness_factor=2.5 + 0.1 - (5 - 3) * (0.08 + (5 - 3) * 0.02),
+            repetitions=1,
+            interval_days=1,
+            last_reviewed_at=factory.LazyFunction(timezone.now),
+            due_at=factory.LazyAttribute(lambda card: card.last_reviewed_at + timedelta(days=card.interval_days)),
+            drill_day=factory.LazyAttribute(lambda card: card.last_reviewed_at.astimezone(UTC).date()),
+        )
+        fsrs = factory.Trait(
+            # fsrs.Scheduler(desired_retention=0.9), a new card rated Good, then Good again ten minutes later.
+            fsrs_state=2,  # fsrs.State.Review
+            fsrs_step=None,
+            stability=2.3065,
+            difficulty=2.111214235785395,
+            last_reviewed_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
+            due_at=factory.LazyAttribute(lambda card: card.last_reviewed_at + timedelta(days=2)),
+        )
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if kwargs["user"].pk != kwargs["track"].owner_id:
+            raise ValueError("A card's user is its track's owner: pass track=... or track__owner=..., not user=...")
+        return kwargs
+
+
+class ReviewLogFactory(factory.django.DjangoModelFactory):
+    """One grade of a card's history; by default the only grade of a `reviewed` card: 4, given when it says.
+
+    The states are what learning.scheduling.state_of writes: before, a new card due at the review;
+    after, the card as it is. For another history, pass the card, grade, time and states that fit it.
+    """
+
+    class Meta:
+        model = "learning.ReviewLog"
+
+    card = factory.SubFactory(CardFactory, reviewed=True)
+    user = factory.SelfAttribute("card.user")
+    grade = 4
+    reviewed_at = factory.SelfAttribute("card.last_reviewed_at")
+    drill = False
+    scheduler = "sm2"
+    state_before = factory.LazyAttribute(lambda log: _state_of_new_card(due_at=log.reviewed_at))
+    state_after = factory.LazyAttribute(lambda log: _state_of(log.card))
+
+
+def _state_of(card) -> dict:
+    from learning.scheduling import state_of
+
+    return state_of(card)
+
+
+def _state_of_new_card(*, due_at) -> dict:
+    from learning.models import Card
+
+    return _state_of(Card(due_at=due_at))

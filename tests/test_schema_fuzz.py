@@ -51,8 +51,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import RejectedPositiveData
 from urllib3 import encode_multipart_formdata
 
-from chants.models import AssetKind, AssetUpload, Song
-from tracks.models import Track
+from tests.factories import AssetUploadFactory, SongFactory, TrackFactory
 
 SCHEMA_URL = "/api/schema/"
 SEED = 20240611
@@ -99,50 +98,39 @@ def _chains_for(path: str) -> tuple[tuple[str, ...], ...]:
     return TRACK_CHAINS if path.startswith("/api/tracks/") else SEEDED_CHAINS
 
 
+# The factories' rows, made only when no row has the fixed id yet (get_or_create on it).
+class _SeededSong(SongFactory):
+    class Meta:
+        django_get_or_create = ("id",)
+
+
+class _SeededUpload(AssetUploadFactory):
+    class Meta:
+        django_get_or_create = ("id",)
+
+
+class _SeededTrack(TrackFactory):
+    class Meta:
+        django_get_or_create = ("id",)
+
+
 def _ensure_seed(owner, other) -> None:
     """Create the fixed rows that are missing (a request of an earlier example may have deleted them)."""
-    songs = (
-        (OWN_SONG, owner, "Seeded song"),
-        (OWN_SONG_2, owner, "Second seeded song"),
-        (OTHER_SONG, other, "Someone else's song"),
-    )
-    for song_id, user, title in songs:
-        Song.objects.get_or_create(
-            pk=song_id,
-            defaults={
-                "title": title,
-                "artist": "The Choir",
-                "duration_seconds": 120.0,
-                "lyrics": "Seeded lyrics.",
-                "created_by": user,
-            },
-        )
-    for upload_id, song_id, user in ((OWN_UPLOAD, OWN_SONG, owner), (OTHER_UPLOAD, OTHER_SONG, other)):
-        AssetUpload.objects.get_or_create(
-            pk=upload_id,
-            defaults={
-                "song_id": song_id,
-                "kind": AssetKind.AUDIO,
-                "file_name": "seeded.mp3",
-                "content_type": "audio/mpeg",
-                "upload_key": f"staging/{user.pk}/{upload_id.hex}",  # unique, like the keys storage makes
-                "key": f"users/{user.pk}/chants/{song_id}/audio/{upload_id.hex}-seeded.mp3",
-                "created_by": user,
-            },
+    songs = {
+        OWN_SONG: _SeededSong(id=OWN_SONG, created_by=owner, title="Seeded song"),
+        OWN_SONG_2: _SeededSong(id=OWN_SONG_2, created_by=owner, title="Second seeded song"),
+        OTHER_SONG: _SeededSong(id=OTHER_SONG, created_by=other, title="Someone else's song"),
+    }
+    for upload_id, song_id in ((OWN_UPLOAD, OWN_SONG), (OTHER_UPLOAD, OTHER_SONG)):
+        song = songs[song_id]
+        _SeededUpload(  # awaiting its upload, the key of a checked file already given
+            id=upload_id,
+            song=song,
+            file_name="seeded.mp3",
+            key=f"users/{song.created_by_id}/chants/{song_id}/audio/{upload_id.hex}-seeded.mp3",
         )
     for track_id, user in ((OWN_TRACK, owner), (OTHER_TRACK, other)):
-        Track.objects.get_or_create(
-            pk=track_id,
-            defaults={
-                "owner": user,
-                "file_name": f"seeded {track_id.hex}.mp3",
-                "name": "Seeded track",
-                "status": Track.Status.READY,
-                "format": "mp3",
-                "original_key": f"users/{user.pk}/tracks/{track_id}/original/seeded.mp3",
-                "mp3_key": f"users/{user.pk}/tracks/{track_id}/original/seeded.mp3",
-            },
-        )
+        _SeededTrack(id=track_id, owner=user, name="Seeded track")  # ready, with its MP3
 
 
 def _uuid_path_parameters(path: str, values: dict) -> list[str]:

@@ -11,8 +11,7 @@ import pytest
 from django.test import Client
 
 from core.schema import NO_NUL, NOT_BLANK
-from tests.factories import SongFactory
-from tracks.models import Track
+from tests.factories import SongFactory, TrackFactory
 
 SONGS = "/api/chants/songs/"
 TRACKS = "/api/tracks/"
@@ -36,7 +35,7 @@ def _response_schema(schema: dict, method: str, path: str, status: str) -> dict:
 
 
 def test_download_urls_answer_tracks_as_the_schema_says(schema, client_a, user):
-    Track.objects.create(owner=user, file_name="a.mp3", status=Track.Status.READY, mp3_key="k/a.mp3")
+    TrackFactory(owner=user, file_name="a.mp3")  # ready, with its MP3
     page = _component(schema, _response_schema(schema, "get", f"{TRACKS}download-urls/", "200"))
     body = client_a.get(f"{TRACKS}download-urls/").json()
     assert set(body) == set(page["properties"]) == {"count", "next", "previous", "tracks"}
@@ -53,12 +52,15 @@ def test_download_urls_ids_follow_their_pattern(schema, client_a):
     assert client_a.get(f"{TRACKS}download-urls/", {"ids": ""}).status_code == 200
 
 
-def test_track_list_items_lack_what_the_schema_leaves_optional(schema, client_a, user):
-    Track.objects.create(owner=user, file_name="a.mp3")
+def test_track_list_items_and_details_each_match_their_own_component(schema, client_a, user):
+    track = TrackFactory(owner=user, file_name="a.mp3", awaiting_upload=True)
+    listed = _component(schema, {"$ref": "#/components/schemas/Track"})
     detail = _component(schema, {"$ref": "#/components/schemas/TrackDetail"})
     item = client_a.get(TRACKS).json()["results"][0]
-    assert set(detail["required"]) <= set(item)
-    assert "details" not in item and "details" not in detail["required"]
+    one = client_a.get(f"{TRACKS}{track.pk}/").json()
+    assert set(item) == set(listed["properties"]) and set(listed["required"]) <= set(item)
+    assert set(one) == set(detail["properties"]) and set(detail["required"]) <= set(one)
+    assert {"details", "sha256"} <= set(detail["required"]) - set(listed["properties"])
 
 
 @pytest.mark.parametrize("parameter", ["limit", "offset"])

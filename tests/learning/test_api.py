@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from learning.models import Card, ReviewLog
-from tests.factories import TrackFactory
+from tests.factories import CardFactory, ReviewLogFactory, TrackFactory
 from tracks.models import Track
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +22,9 @@ def learner(user):
     return client
 
 
-def ready_track(owner, name="Track", **fields) -> Track:
-    track = TrackFactory(owner=owner, name=name, file_name=f"{name}.mp3", **fields)
-    from learning.services import card_create_for_track
-
-    card_create_for_track(track_id=track.pk)
-    return track
+def track_with_card(owner, name="Track", **card_fields) -> Track:
+    """A ready track of `owner` with its card: new and due at once, unless `card_fields` say otherwise."""
+    return CardFactory(track__owner=owner, track__name=name, **card_fields).track
 
 
 def grade(client, track, value):
@@ -49,8 +46,7 @@ def test_a_track_that_becomes_ready_gets_a_card_due_at_once(client_a):
 
 
 def test_deleting_the_track_removes_its_card_and_reviews(client_a, user):
-    track = ready_track(user)
-    grade(client_a, track, 4)
+    track = ReviewLogFactory(card__track__owner=user).card.track
 
     client_a.delete(f"/api/tracks/{track.pk}/")
 
@@ -58,7 +54,7 @@ def test_deleting_the_track_removes_its_card_and_reviews(client_a, user):
 
 
 def test_sm2_through_the_api(learner, user):
-    track = ready_track(user)
+    track = track_with_card(user)
     with time_machine.travel(MONDAY, tick=False):
         first = grade(learner, track, 5).data
     with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
@@ -71,14 +67,9 @@ def test_sm2_through_the_api(learner, user):
 
 
 def test_drill_cards_come_first_and_grades_in_drill_change_no_schedule(learner, user):
-    with time_machine.travel(MONDAY - timedelta(days=5), tick=False):
-        drilled, due_later, overdue = (
-            ready_track(user, "Drilled"),
-            ready_track(user, "Later"),
-            ready_track(user, "Overdue"),
-        )
-    Card.objects.filter(track=overdue).update(due_at=MONDAY - timedelta(days=3))
-    Card.objects.filter(track=due_later).update(due_at=MONDAY - timedelta(days=1))
+    drilled = track_with_card(user, "Drilled", due_at=MONDAY - timedelta(days=5))
+    track_with_card(user, "Later", due_at=MONDAY - timedelta(days=1))
+    track_with_card(user, "Overdue", due_at=MONDAY - timedelta(days=3))
     with time_machine.travel(MONDAY, tick=False):
         scheduled = grade(learner, drilled, 3).data
         order = [item["name"] for item in learner.get(f"{LEARNING}due/").data]
@@ -101,7 +92,7 @@ def test_drill_cards_come_first_and_grades_in_drill_change_no_schedule(learner, 
 
 @pytest.mark.parametrize("value", [6, -1, 4.5, "4", None, True])
 def test_bad_grades_are_400(client_a, user, value):
-    track = ready_track(user)
+    track = track_with_card(user)
 
     response = grade(client_a, track, value)
 
@@ -111,7 +102,7 @@ def test_bad_grades_are_400(client_a, user, value):
 
 
 def test_missing_fields_unknown_foreign_and_unready_tracks(client_a, user, other_user):
-    theirs = ready_track(other_user, "Theirs")
+    theirs = track_with_card(other_user, "Theirs")
     pending = TrackFactory(owner=user, name="Pending", processing=True)
 
     assert client_a.post(f"{LEARNING}grade/", {"grade": 3}, format="json").status_code == 400
@@ -130,7 +121,7 @@ def test_due_limit_is_checked(client_a):
 
 
 def test_history_lists_every_grade_newest_first(client_a, user):
-    track = ready_track(user)
+    track = track_with_card(user)
     for value in (5, 2, 4):
         grade(client_a, track, value)
 
@@ -142,8 +133,7 @@ def test_history_lists_every_grade_newest_first(client_a, user):
 
 
 def test_stats(learner, user):
-    with time_machine.travel(MONDAY - timedelta(days=2), tick=False):
-        tracks = [ready_track(user, f"T{index}") for index in range(4)]
+    tracks = [track_with_card(user, f"T{index}", due_at=MONDAY - timedelta(days=2)) for index in range(4)]
     with time_machine.travel(MONDAY - timedelta(days=1), tick=False):
         grade(learner, tracks[0], 5)
     with time_machine.travel(MONDAY, tick=False):
@@ -162,7 +152,7 @@ def test_stats(learner, user):
 
 
 def test_fsrs_grading_and_switching_both_ways_keeps_history(learner, user):
-    track = ready_track(user)
+    track = track_with_card(user)
     with time_machine.travel(MONDAY, tick=False):
         grade(learner, track, 4)
         grade(learner, track, 5)
@@ -188,7 +178,7 @@ def test_fsrs_grading_and_switching_both_ways_keeps_history(learner, user):
 
 def test_the_browsable_api_form_can_grade(client, user):
     client.force_login(user)
-    track = ready_track(user)
+    track = track_with_card(user)
 
     response = client.post(f"{LEARNING}grade/", {"track_id": str(track.pk), "grade": "4"})
 
@@ -199,7 +189,7 @@ def test_the_browsable_api_form_can_grade(client, user):
 def test_due_items_say_what_the_card_serializer_says(learner, user):
     from learning.api.serializers import CardStateSerializer
 
-    track = ready_track(user)
+    track = track_with_card(user)
     with time_machine.travel(datetime.now(UTC) - timedelta(days=3), tick=False):
         grade(learner, track, 2)
     item = learner.get(f"{LEARNING}due/").data[0]
@@ -213,7 +203,7 @@ def test_the_hand_built_card_state_is_what_its_declared_fields_render(learner, u
     from learning.api.serializers import CardStateSerializer
 
     learner.patch(f"{LEARNING}settings/", {"scheduler": scheduler}, format="json")
-    track = ready_track(user)
+    track = track_with_card(user)
     grade(learner, track, 2)  # SM-2: a drill today; FSRS: stability and difficulty set
     card = Card.objects.get(track=track)
     now = datetime.now(UTC)
@@ -240,7 +230,7 @@ def json_ready(data) -> dict:
 
 
 def test_a_long_run_of_easy_grades_keeps_answering_and_switching(learner, user):
-    track = ready_track(user)
+    track = track_with_card(user)
     assert learner.patch(f"{LEARNING}settings/", {"scheduler": "fsrs"}, format="json").status_code == 200
     for _ in range(20):  # under SM-2's rules the 13th would be due after year 9999
         assert grade(learner, track, 5).status_code == 200

@@ -8,7 +8,7 @@ from django.db import connection
 from learning import scheduling, services
 from learning.models import Card, ReviewLog
 from learning.sm2 import CardState, review
-from tests.factories import TrackFactory, UserFactory
+from tests.factories import CardFactory, ReviewLogFactory, UserFactory
 from tests.helpers.locks import wait_for_a_blocked_lock
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -30,8 +30,7 @@ def test_concurrent_grades_are_serialised_by_the_row_lock(monkeypatch):
 
     monkeypatch.setattr(scheduling, "apply_grade", apply_grade_holding_the_lock)
     user = UserFactory()
-    track = TrackFactory(owner=user, name="Race")
-    services.card_create_for_track(track_id=track.pk)
+    track = CardFactory(track__owner=user, track__name="Race").track  # a new card
     start = threading.Barrier(2)
     errors = []
 
@@ -71,9 +70,7 @@ def test_a_grade_that_waited_for_a_scheduler_switch_uses_the_new_scheduler(monke
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     user = UserFactory()
-    track = TrackFactory(owner=user, name="Switch")
-    services.card_create_for_track(track_id=track.pk)
-    services.card_grade(user=user, track_id=track.pk, grade=4)
+    track = ReviewLogFactory(card__track__owner=user, card__track__name="Switch").card.track  # graded 4 under SM-2
     reschedule = services.cards_reschedule
     cards_locked = threading.Event()
     errors = []

@@ -4,8 +4,7 @@ import pytest
 from django.apps import apps
 
 from learning.models import Card
-from tests.factories import UserFactory
-from tracks.models import Track
+from tests.factories import TrackFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +12,8 @@ pytestmark = pytest.mark.django_db
 def test_tracks_ready_before_the_feature_get_due_cards():
     migration = importlib.import_module("learning.migrations.0002_cards_for_ready_tracks")
     user = UserFactory()
-    ready = Track.objects.create(owner=user, name="Old", file_name="old.mp3", status="ready")
-    Track.objects.create(owner=user, name="Pending", file_name="p.flac", status="processing")
+    ready = TrackFactory(owner=user, name="Old")
+    TrackFactory(owner=user, name="Pending", processing=True)
 
     migration.create_cards(apps, None)
     migration.create_cards(apps, None)  # running twice creates nothing more
