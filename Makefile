@@ -13,10 +13,18 @@ PYTEST_ARGS ?=
 .PHONY: run test lint format test-services test-embedded install system-deps-run system-deps-test \
         migrate superuser check schema bench mutate clean
 
-run: install system-deps-run
-	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py ensure_superuser
-	$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+# `make run HOST=0.0.0.0 PORT=8765`: the port is checked first, with the system Python, so a busy
+# one is reported before anything is installed or migrated (core/ports.py).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+run:
+	@$(PYTHON) core/ports.py $(HOST) $(PORT)
+	@echo "==> Installing the Python packages into $(VENV) (the first time takes a few minutes)"
+	@$(MAKE) --no-print-directory --quiet install
+	@echo "==> Checking the system packages (ffmpeg)"
+	@$(MAKE) --no-print-directory --quiet system-deps-run
+	@$(EMBEDDED) DJANGO_DEBUG=true $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 test: install system-deps-test lint
 	$(MAKE) --no-print-directory test-services
@@ -42,14 +50,16 @@ test-embedded:
 # A virtualenv with requirements/test.txt, reinstalled when a requirements file changes.
 install: $(VENV)/.installed
 
+# pip's output goes to $(VENV)/install.log, shown only when the install fails.
 $(VENV)/.installed: requirements/base.txt requirements/prod.txt requirements/test.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements/test.txt
-	touch $@
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@{ $(PIP) install --disable-pip-version-check --upgrade pip \
+	   && $(PIP) install --disable-pip-version-check -r requirements/test.txt; } > $(VENV)/install.log 2>&1 \
+	   || { cat $(VENV)/install.log; echo "pip install failed; the log above is in $(VENV)/install.log"; exit 1; }
+	@touch $@
 
 system-deps-run:
-	@sh .ci/system-deps.sh ffmpeg || echo "Continuing without ffmpeg: /api/health/ will report it down."
+	@sh .ci/system-deps.sh ffmpeg || echo "Continuing without ffmpeg: transcodes fail and /api/health/ reports it down."
 
 system-deps-test:
 	sh .ci/system-deps.sh ffmpeg postgresql redis-server

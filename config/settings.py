@@ -1,7 +1,8 @@
 """Settings for every process, driven by environment variables.
 
-With no variables set this is the embedded default: SQLite and local files under
-DATA_DIR, Celery tasks run eagerly in-process. DATABASE_URL, REDIS_URL and
+With no variables set this is the embedded default: SQLite (WAL), local files, a file cache
+and a file-system Celery broker, all under DATA_DIR, so `make run`'s web server, worker and
+beat share them without any server (eager tasks are for the test suite only). DATABASE_URL, REDIS_URL and
 AWS_STORAGE_BUCKET_NAME each switch one piece to its full-stack service.
 Every variable is listed in .env.example and the README.
 """
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files: the docs work offline
     "django_celery_beat",
     # Local
     "core",
@@ -115,8 +117,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
-            # Several threads (runserver, eager tasks) write: wait instead of failing.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # The web server, the worker and beat write at once: write-ahead log (readers do not
+            # block the writer), and a writer waits up to 20 s for the lock instead of failing.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 
@@ -126,10 +133,22 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "core.cache.FastRedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One cache for the web server, the worker and beat (a per-process one would miss the worker's writes).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "cache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+# Without Redis, kombu's file-system transport over DATA_DIR/broker: a broker that needs no server.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
+CELERY_BROKER_FOLDER = DATA_DIR / "broker"
+if not REDIS_URL:
+    CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
+# Tasks run in-process only where a test asks for it (tests/settings.py); everywhere else a worker runs them.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -152,6 +171,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
 JOB_STALLED_AFTER_SECONDS = env_int("JOB_STALLED_AFTER_SECONDS", 120)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# `manage.py serve` (make run): the worker beside the server, and how long it may finish a task on Ctrl-C.
+WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2)
+SERVE_WORKER_STOP_SECONDS = env_int("SERVE_WORKER_STOP_SECONDS", 10)
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Storage ------------------------------------------------------------------
@@ -264,10 +286,19 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Music platform API",
+    # Markdown: Swagger UI and ReDoc both show it above the operations.
     "DESCRIPTION": "One backend for the track library, Guess The Track, the SoundCloud "
-    "downloader, Spotify Wrapped, audio mastering analysis and the song catalogue.",
+    "downloader, Spotify Wrapped, audio mastering analysis and the song catalogue.\n\n"
+    "Start at the [API root](/api/), which links every endpoint. This schema as "
+    "[YAML](/api/schema/) or [JSON](/api/schema/?format=json); the same docs as "
+    "[Swagger UI](/api/docs/) or [ReDoc](/api/redoc/); curators use [the admin](/admin/).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would load it from validator.swagger.io (the docs load nothing from outside).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "POSTPROCESSING_HOOKS": [
@@ -291,7 +322,15 @@ TRACKS_TRANSCODE_TIMEOUT_SECONDS = env_int("TRACKS_TRANSCODE_TIMEOUT_SECONDS", 9
 # soft and hard limits). Redis hands an unacknowledged task to another worker after the visibility
 # timeout: above that limit, so a task still running is never delivered twice by the broker.
 JOB_LONGEST_TIME_LIMIT_SECONDS = TRACKS_TRANSCODE_TIMEOUT_SECONDS + 90
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_TIME_LIMIT_SECONDS + 300}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_TIME_LIMIT_SECONDS + 300}
+else:  # one folder both ways: every process of this machine sends to and takes from it
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER),
+        "data_folder_out": str(CELERY_BROKER_FOLDER),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),  # its exchange tables (default: the cwd)
+        "store_processed": False,
+    }
 
 # --- Security (production) ----------------------------------------------------
 

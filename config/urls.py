@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api.docs import RedocView, SchemaView, SwaggerView
 from core.storage_views import signed_object
 
 handler400 = "core.errors.bad_request"
@@ -14,8 +14,9 @@ api_patterns = [
     path("chants/", include("chants.api.urls")),
     path("tracks/", include("tracks.api.urls")),
     path("learning/", include("learning.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(), name="swagger-ui"),
+    path("redoc/", RedocView.as_view(), name="redoc"),
     path("storage/<str:token>/", signed_object, name="signed-object"),
 ]
 

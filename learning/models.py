@@ -19,6 +19,10 @@ class LearningSettings(models.Model):
     scheduler = models.CharField(max_length=8, choices=Scheduler.choices, default=Scheduler.SM2)
     desired_retention = models.FloatField(default=0.9, validators=[MinValueValidator(0.7), MaxValueValidator(0.99)])
 
+    class Meta:
+        verbose_name = "learning settings"
+        verbose_name_plural = "learning settings"
+
     def __str__(self) -> str:
         return f"{self.user_id}: {self.scheduler}"
 

@@ -38,6 +38,10 @@ class TrackAdmin(admin.ModelAdmin):
     inlines = (TrackDetailsInline,)
     show_full_result_count = False
 
+    # A track is made by an upload (its owner, stored file and checksum come from it), never by hand.
+    def has_add_permission(self, request) -> bool:
+        return False
+
     def delete_model(self, request, obj: Track) -> None:
         services.track_delete(track_id=obj.pk)
 

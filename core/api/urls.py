@@ -3,6 +3,7 @@ from django.urls import path
 from core.api import views
 
 urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="api-root"),
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
     path("auth/token/", views.LoginView.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 from core import health, services, throttling
+from core.api.root import ApiRootSerializer
 from core.api.serializers import (
     HealthSerializer,
     PasswordChangeInputSerializer,
@@ -125,3 +126,13 @@ class HealthView(APIView):
         healthy, checks = health.run_checks()
         body = {"status": "ok" if healthy else "unavailable", "checks": checks}
         return Response(body, status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class ApiRootView(APIView):
+    """Links to every endpoint of each app, the schema, the docs and the admin."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=ApiRootSerializer, tags=["root"])
+    def get(self, request):
+        return Response(ApiRootSerializer({}, context={"request": request}).data)
