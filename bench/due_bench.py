@@ -33,9 +33,10 @@ medians per request are reported. Targets:
     due / me               <= 5     (both users)
     grade / me             <= 4
 
-followed by EXPLAIN ANALYZE of both queries of learning.selectors.due_cards (today's
-drills, then the due cards) for the large user. Missing a target is reported, not
-an error. --profile N adds a cProfile of N more requests per endpoint.
+followed by EXPLAIN ANALYZE of the queries of learning.selectors.due_cards for one
+page of the large user (the count of both parts, then today's drills when there are
+any, then the due cards). Missing a target is reported, not an error. --profile N
+adds a cProfile of N more requests per endpoint.
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ def child_seed(small: int, large: int) -> None:
             [[Track._meta.db_table, Card._meta.db_table, "card_user_due_idx", "card_user_drill_idx"]],
         )
         sizes = ", ".join("{} {}".format(*row) for row in cursor.fetchall())
+        visible = _all_visible(cursor, Card._meta.db_table)
     vacuum = time.perf_counter() - at
     print(
         "seed: %s; tracks %.1fs, cards %.1fs (bulk_create, %d a batch), VACUUM ANALYZE %.1fs, total %.1fs"
@@ -203,7 +205,15 @@ def child_seed(small: int, large: int) -> None:
             time.perf_counter() - started,
         )
     )
-    print(f"  sizes: {sizes}", flush=True)
+    print(f"  sizes: {sizes}; {visible}", flush=True)
+
+
+def _all_visible(cursor, table: str) -> str:
+    """How much of `table` the visibility map marks all-visible: the count of due cards reads the index
+    alone only there (an index-only scan), and the planner picks one when most pages are."""
+    cursor.execute("SELECT relpages, relallvisible FROM pg_class WHERE relname = %s", [table])
+    pages, visible = cursor.fetchone()
+    return "%s all-visible: %d of %d pages" % (table, visible, pages)
 
 
 class _Bench:
@@ -284,6 +294,8 @@ class _Bench:
 
     def check(self) -> None:
         """Fail before measuring if an answer is not the one meant to be measured."""
+        from learning.models import Card
+
         now = datetime.now(UTC)
         lines = []
         for name in ("due-small", "due-large"):
@@ -291,13 +303,19 @@ class _Bench:
             response = self.send(name)
             if response.status_code != 200:
                 raise RuntimeError(f"{name} answered {response.status_code}: {response.content[:500]}")
-            items = response.json()
+            page = response.json()
+            items = page["results"]
             due_at = [datetime.fromisoformat(item["card"]["due_at"]) for item in items]
             if len(items) != DUE_LIMIT or any(moment > now for moment in due_at) or due_at != sorted(due_at):
                 raise RuntimeError("%s: %d items, not %d due ones in due order" % (name, len(items), DUE_LIMIT))
             if not all(item["mp3_url"] for item in items):
                 raise RuntimeError(f"{name}: an item without mp3_url")
-            lines.append("%s %d due items in due order, %d bytes" % (name, len(items), len(response.content)))
+            user = self.small if name == "due-small" else self.large
+            due_now = Card.objects.filter(user=user, due_at__lte=datetime.now(UTC)).count()  # no drills: grades pass
+            if page["count"] != due_now or page["next"] is None:
+                raise RuntimeError(f"{name}: count {page['count']} and next {page['next']!r}, not {due_now} and a link")
+            size = len(response.content)
+            lines.append("%s %d of %d due items in due order, %d bytes" % (name, len(items), page["count"], size))
         self.prepare("grade")
         response = self.send("grade")
         if response.status_code != 200:
@@ -305,6 +323,8 @@ class _Bench:
         state = response.json()
         if datetime.fromisoformat(state["due_at"]) <= now or state["drill"]:
             raise RuntimeError(f"grade: the card is still due: {state!r}")
+        if state["track_id"] != self.grade_cards[self.graded[-1]][1]["track_id"]:
+            raise RuntimeError(f"grade: the answer names another track: {state!r}")
         lines.append(
             "grade moved the card to %s (interval %d days, no drill)" % (state["due_at"][:10], state["interval_days"])
         )
@@ -442,11 +462,12 @@ def report(
 
 
 def explain(bench: _Bench) -> None:
-    """EXPLAIN ANALYZE of both queries due_cards runs for the large user, checked to be the very same SQL."""
+    """EXPLAIN ANALYZE of the very queries (SQL and parameters) a due page of the large user runs."""
     from django.db import connection
     from django.utils import timezone
 
     from learning import selectors
+    from learning.models import Card
 
     now = timezone.now()
     ran = []
@@ -455,24 +476,36 @@ def explain(bench: _Bench) -> None:
         ran.append((sql, tuple(params or ())))
         return execute(sql, params, many, context)
 
+    cards = selectors.due_cards(user=bench.large, now=now)
     with connection.execute_wrapper(capture):
-        selectors.due_cards(user=bench.large, limit=DUE_LIMIT, now=now)
-    # The selector's own two querysets, sliced as it slices them when there is no drill.
+        cards.count()  # what the paginator asks, in its order: the count, then the page
+        cards[0:DUE_LIMIT]
+    # (label, the index it should use, the selector's own queryset when there is one to compare with)
     drills, due = selectors.due_querysets(user=bench.large, now=now)
-    querysets = {"drills": drills[:DUE_LIMIT], "due": due[:DUE_LIMIT]}
-    built = []
-    for qs in querysets.values():
-        sql, params = qs.query.get_compiler(qs.db).as_sql()
-        built.append((sql, tuple(params)))
-    same = built == ran
+    expected = [
+        ("count of the cards due by now", "Index Only Scan using card_user_due_idx", None),
+        ("count of today's drills", "card_user_drill_idx", None),
+        ("today's drills", "card_user_drill_idx", drills[:DUE_LIMIT]),
+        ("due cards", "card_user_due_idx", due[:DUE_LIMIT]),
+    ]
+    if not cards.counts()[0]:
+        del expected[2]  # no drill today: the page does not read that part
+    with connection.cursor() as cursor:
+        visible = _all_visible(cursor, Card._meta.db_table)
     print()
     print(
-        "EXPLAIN (ANALYZE, BUFFERS) of learning.selectors.due_cards for the --large user, limit %d "
-        "(the querysets below ran the same SQL and parameters as the selector: %s):"
-        % (DUE_LIMIT, "yes" if same else "NO, the selector ran %d queries: %r" % (len(ran), ran))
+        "EXPLAIN (ANALYZE, BUFFERS) of the %d queries of learning.selectors.due_cards for a page of the --large "
+        "user, limit %d (the %d expected: %s; %s):"
+        % (len(ran), DUE_LIMIT, len(expected), "yes" if len(ran) == len(expected) else "NO", visible)
     )
-    for (label, qs), index in zip(querysets.items(), ("card_user_drill_idx", "card_user_due_idx"), strict=False):
-        plan = qs.explain(analyze=True, buffers=True)
+    for (sql, params), (label, index, qs) in zip(ran, expected, strict=False):
+        if qs is not None:
+            built, built_params = qs.query.get_compiler(qs.db).as_sql()
+            if (built, tuple(built_params)) != (sql, params):
+                label += " (NOT the SQL of the selector's queryset)"
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
         print()
         print("-- {}: uses {}: {}".format(label, index, "yes" if index in plan else "NO"))
         for line in plan.splitlines():

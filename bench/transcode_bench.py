@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.transcode_bench [--rounds 5] [--minutes 5] [--confirm-files 500]
 
 Runs on the embedded default (SQLite and local files in a temporary DATA_DIR,
-Celery eager; no DATABASE_URL, REDIS_URL or AWS_* even if set outside), in
+tasks queued to the file-system broker, as a web process queues them; no
+DATABASE_URL, REDIS_URL or AWS_* even if set outside), in
 child processes with the project's settings; this process only runs ffmpeg,
 starts the children and reports. Measured:
 

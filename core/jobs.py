@@ -202,7 +202,7 @@ class JobKind:
     """Rows of one model that a task processes; registered by the app that owns them (AppConfig.ready)."""
 
     model: str  # "app_label.Model", a Job
-    task: str  # the task's name; it takes the row's id
+    task: str  # the task's dotted path (its name); it takes the row's id
 
 
 _KINDS: list[JobKind] = []
@@ -215,14 +215,14 @@ def register(kind: JobKind) -> None:
 
 def stalled_jobs_requeue(*, now=None) -> int:
     """Every registered kind's stalled rows go back to their task (the beat job of every minute)."""
-    from celery import current_app
     from django.apps import apps
+    from django.utils.module_loading import import_string
 
     requeued = 0
     for kind in _KINDS:
         processing = apps.get_model(kind.model)._default_manager.filter(status=JobStatus.PROCESSING)
         rows = stalled(processing, now=now)
-        requeued += requeue(rows, current_app.tasks[kind.task], now=now)
+        requeued += requeue(rows, import_string(kind.task), now=now)  # imported: a process may not have yet
     return requeued
 
 

@@ -26,9 +26,9 @@ class Track(Job):
     musical_key = models.CharField(max_length=16, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     bitrate = models.PositiveIntegerField(null=True, blank=True, help_text="Of the original, in kbps.")
-    sample_rate = models.PositiveIntegerField(null=True, blank=True)
-    channels = models.PositiveSmallIntegerField(null=True, blank=True)
-    format = models.CharField(max_length=16, blank=True)
+    sample_rate = models.PositiveIntegerField(null=True, blank=True, help_text="Of the original, in Hz.")
+    channels = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Of the original.")
+    format = models.CharField(max_length=16, blank=True, help_text="Of the original (mp3, flac, wav, ...).")
     file_name = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     upload_key = models.CharField(
@@ -36,6 +36,10 @@ class Track(Job):
     )
     original_key = models.CharField(max_length=500, blank=True, help_text="The checked original, once accepted.")
     mp3_key = models.CharField(max_length=500, blank=True)
+    # The MP3 served (mp3_key): the original itself when it is an MP3, else the transcode as its check measured it.
+    mp3_bitrate = models.PositiveIntegerField(null=True, blank=True, help_text="Of the MP3 served, in kbps.")
+    mp3_sample_rate = models.PositiveIntegerField(null=True, blank=True, help_text="Of the MP3 served, in Hz.")
+    mp3_channels = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Of the MP3 served.")
     artwork_key = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     status = job_status_field(

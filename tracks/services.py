@@ -289,8 +289,10 @@ def _track_accept_once(
     track.size, track.sha256, track.error = size, digest, ""
     track.original_key, track.artwork_key = stored.original_key, stored.artwork_key
     playable = props.format in files.PLAYABLE_FORMATS
-    if playable:
+    if playable:  # served as it is: the MP3 is the original
         track.mp3_key = track.original_key
+        track.mp3_bitrate, track.mp3_sample_rate = props.bitrate_kbps, props.sample_rate
+        track.mp3_channels = props.channels
         track.mark_finished(Track.Status.READY)
     else:
         track.mark_queued()
@@ -374,7 +376,7 @@ def track_transcode(*, track_id) -> None:
                 timeout_seconds=settings.TRACKS_TRANSCODE_TIMEOUT_SECONDS,
             )
             tags.write_id3_tags(target, tag_set_of(getattr(track, "details", None)), _cover_of(track))
-            transcode.verify_mp3(
+            measured = transcode.verify_mp3(
                 target, expected_duration=track.duration_seconds or 0.0, expected_sample_rate=sample_rate
             )
         except transcode.TranscodeError as exc:
@@ -382,7 +384,7 @@ def track_transcode(*, track_id) -> None:
             return
         key = files.mp3_key(track.owner_id, track.pk, attempt)
         storage.save_file(key, target)
-    _track_transcoded(track_id=track.pk, key=key)
+    _track_transcoded(track_id=track.pk, key=key, measured=measured)
 
 
 def _cover_of(track: Track) -> tags.CoverArt | None:
@@ -394,14 +396,28 @@ def _cover_of(track: Track) -> tags.CoverArt | None:
 
 
 @transaction.atomic
-def _track_transcoded(*, track_id, key: str) -> None:
+def _track_transcoded(*, track_id, key: str, measured: transcode.Mp3Properties) -> None:
+    """The MP3 at `key` is the track's, described by what its check measured; the track is ready."""
     track = Track.objects.select_for_update().filter(pk=track_id).first()
     if track is None or track.status != Track.Status.PROCESSING:
         # Deleted meanwhile, or another delivery of the task finished first: drop our copy.
         delete_objects_after_commit([key])
         return
     track.mp3_key = key
-    track.save(update_fields=["mp3_key", *track.mark_finished(Track.Status.READY)])
+    track.mp3_bitrate, track.mp3_sample_rate, track.mp3_channels = (
+        measured.bitrate_kbps,
+        measured.sample_rate,
+        measured.channels,
+    )
+    track.save(
+        update_fields=[
+            "mp3_key",
+            "mp3_bitrate",
+            "mp3_sample_rate",
+            "mp3_channels",
+            *track.mark_finished(Track.Status.READY),
+        ]
+    )
     _announce_ready_after_commit(track.pk)
     logger.info("track %s transcoded to %s", track_id, key)
 

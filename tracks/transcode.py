@@ -195,18 +195,28 @@ def _ffmpeg_reason(stderr: str, source: Path, target: Path) -> str:
     return reason
 
 
+class Mp3Properties(NamedTuple):
+    """What :func:`verify_mp3` measured of an MP3 it accepted."""
+
+    bitrate_kbps: int  # the frame header's (exact), else mutagen's average, rounded
+    sample_rate: int
+    channels: int
+    duration_seconds: float  # the playing length, encoder delay and padding excluded
+
+
 def verify_mp3(
     path: Path,
     *,
     expected_duration: float,
     tolerance_seconds: float = 0.1,
     expected_sample_rate: int | None = None,
-) -> None:
+) -> Mp3Properties:
     """Check that ``path`` is an MPEG-1 Layer III, 320 kbps CBR MP3 as long as the original.
 
-    Raise :class:`TranscodeError` naming what is wrong. ``expected_duration`` is the original's
-    length in seconds; the MP3's playing length (:func:`mp3_duration`, encoder delay and padding
-    excluded) must be within ``tolerance_seconds`` of it. The file is not deleted on failure.
+    Raise :class:`TranscodeError` naming what is wrong, or return what was measured.
+    ``expected_duration`` is the original's length in seconds; the MP3's playing length
+    (:func:`mp3_duration`, encoder delay and padding excluded) must be within
+    ``tolerance_seconds`` of it. The file is not deleted on failure.
     """
     path = Path(path)
     try:
@@ -236,6 +246,12 @@ def verify_mp3(
     duration = header.duration if header and header.duration is not None else info.length
     if abs(duration - expected_duration) > tolerance_seconds:
         raise TranscodeError(f"The MP3 lasts {duration:.2f} s but the original lasts {expected_duration:.2f} s.")
+    return Mp3Properties(
+        bitrate_kbps=header.bitrate_kbps if header is not None else kbps,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        duration_seconds=duration,
+    )
 
 
 def mp3_duration(path: Path) -> float:

@@ -12,8 +12,6 @@ from learning.models import Card, LearningSettings, ReviewLog
 from learning.sm2 import utc_day
 from tracks.files import download_name
 
-MAX_DUE = 200
-
 
 def card_state(value: Callable[[str], Any], now: datetime) -> dict:
     """A card's state in the API, from a Card (`partial(getattr, card)`) or a due row (`row.__getitem__`).
@@ -57,6 +55,19 @@ class CardStateSerializer(serializers.ModelSerializer):
         return card_state(partial(getattr, card), self.context["now"])
 
 
+class GradedCardSerializer(CardStateSerializer):
+    """The answer to a grade: the track graded and its card's new state."""
+
+    track_id = serializers.UUIDField(read_only=True, help_text="The track graded.")
+
+    class Meta(CardStateSerializer.Meta):
+        fields = ("track_id", *CardStateSerializer.Meta.fields)
+        read_only_fields = fields
+
+    def to_representation(self, card: Card) -> dict:
+        return {"track_id": str(card.track_id), **super().to_representation(card)}
+
+
 class DueItemSerializer(serializers.Serializer):
     """One due track. The fields declare the API; the output is built from selectors.due_cards()
     rows by hand, as DRF's per-field machinery cost several times the SQL (bench/due_bench.py)."""
@@ -78,10 +89,6 @@ class DueItemSerializer(serializers.Serializer):
             ),
             "card": card_state(row.__getitem__, now),
         }
-
-
-class DueQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_DUE, default=20)
 
 
 class GradeInputSerializer(serializers.Serializer):

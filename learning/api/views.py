@@ -9,21 +9,24 @@ from learning import selectors, services
 from learning.api import serializers as s
 
 
-class DueView(APIView):
-    @extend_schema(parameters=[s.DueQuerySerializer], responses=s.DueItemSerializer(many=True))
+class DueView(GenericAPIView):
+    filter_backends = []
+
+    @extend_schema(
+        summary="Today's drills, then the cards due by now, by due time; paginated",
+        responses=s.DueItemSerializer(many=True),
+    )
     def get(self, request):
-        query = s.DueQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
         now = timezone.now()
-        cards = selectors.due_cards(user=request.user, limit=query.validated_data["limit"], now=now)
-        return Response(s.DueItemSerializer(cards, many=True, context={"now": now}).data)
+        page = self.paginate_queryset(selectors.due_cards(user=request.user, now=now))
+        return self.get_paginated_response(s.DueItemSerializer(page, many=True, context={"now": now}).data)
 
 
 class GradeView(APIView):
     @extend_schema(
         request=s.GradeInputSerializer,
         responses={
-            200: s.CardStateSerializer,
+            200: s.GradedCardSerializer,
             404: OpenApiResponse(description="No track of yours has that id."),
             409: OpenApiResponse(description="The track is not ready to be reviewed."),
         },
@@ -33,7 +36,7 @@ class GradeView(APIView):
         serializer.is_valid(raise_exception=True)
         card = services.card_grade(user=request.user, **serializer.validated_data)
         # The grade's own time is read under the card's lock; whether the card is in today's drill is told now.
-        return Response(s.CardStateSerializer(card, context={"now": timezone.now()}).data)
+        return Response(s.GradedCardSerializer(card, context={"now": timezone.now()}).data)
 
 
 class StatsView(APIView):
@@ -57,7 +60,9 @@ class SettingsView(APIView):
 
 class HistoryView(GenericAPIView):
     serializer_class = s.ReviewLogSerializer
+    filter_backends = []
 
+    @extend_schema(summary="The card's review log, newest first; paginated", responses=s.ReviewLogSerializer(many=True))
     def get(self, request, track_id):
         card = selectors.card_of_track(user=request.user, track_id=track_id)
         page = self.paginate_queryset(selectors.history(card=card))

@@ -31,6 +31,10 @@ def grade(client, track, value):
     return client.post(f"{LEARNING}grade/", {"track_id": str(track.pk), "grade": value}, format="json")
 
 
+def due_names(client, path=f"{LEARNING}due/?limit=50") -> list[str]:
+    return [item["name"] for item in client.get(path).data["results"]]
+
+
 def test_a_track_that_becomes_ready_gets_a_card_due_at_once(client_a):
     from tests.helpers.media import tone_bytes
     from tests.tracks.flow import upload
@@ -39,7 +43,7 @@ def test_a_track_that_becomes_ready_gets_a_card_due_at_once(client_a):
 
     card = Card.objects.get(track_id=result["track_id"])
     assert card.due_at <= datetime.now(UTC)
-    due = client_a.get(f"{LEARNING}due/").data
+    due = client_a.get(f"{LEARNING}due/").data["results"]
     assert [item["track_id"] for item in due] == [result["track_id"]]
     assert due[0]["mp3_url"] and due[0]["name"] == "Card Me"
     assert due[0]["card"]["easiness_factor"] == 2.5 and due[0]["card"]["drill"] is False
@@ -72,12 +76,12 @@ def test_drill_cards_come_first_and_grades_in_drill_change_no_schedule(learner, 
     track_with_card(user, "Overdue", due_at=MONDAY - timedelta(days=3))
     with time_machine.travel(MONDAY, tick=False):
         scheduled = grade(learner, drilled, 3).data
-        order = [item["name"] for item in learner.get(f"{LEARNING}due/").data]
+        order = due_names(learner)
         still = grade(learner, drilled, 1).data
         ended = grade(learner, drilled, 5).data
-        after = [item["name"] for item in learner.get(f"{LEARNING}due/").data]
+        after = due_names(learner)
     with time_machine.travel(MONDAY + timedelta(days=1, hours=1), tick=False):
-        next_day = [item["name"] for item in learner.get(f"{LEARNING}due/?limit=50").data]
+        next_day = due_names(learner)
 
     assert order == ["Drilled", "Overdue", "Later"]
     assert scheduled["drill"] and still["drill"] and not ended["drill"]
@@ -111,13 +115,18 @@ def test_missing_fields_unknown_foreign_and_unready_tracks(client_a, user, other
     conflict = grade(client_a, pending, 3)
     assert conflict.status_code == 409 and "not ready" in conflict.data["detail"]
     assert client_a.get(f"{LEARNING}cards/{theirs.pk}/history/").status_code == 404
-    assert client_a.get(f"{LEARNING}due/").data == []
+    assert client_a.get(f"{LEARNING}due/").data == {"count": 0, "next": None, "previous": None, "results": []}
 
 
-def test_due_limit_is_checked(client_a):
-    assert client_a.get(f"{LEARNING}due/?limit=201").status_code == 400
-    assert client_a.get(f"{LEARNING}due/?limit=0").status_code == 400
-    assert client_a.get(f"{LEARNING}due/?limit=200").status_code == 200
+def test_due_page_parameters_follow_the_list_convention(client_a, user):
+    for name in ("A", "B", "C"):
+        track_with_card(user, name)
+
+    assert client_a.get(f"{LEARNING}due/?limit=many").status_code == 400
+    assert client_a.get(f"{LEARNING}due/?offset=first").status_code == 400
+    clamped = client_a.get(f"{LEARNING}due/?limit=0&offset=-4").data  # out of range: the default page
+    assert (clamped["count"], len(clamped["results"]), clamped["next"]) == (3, 3, None)
+    assert client_a.get(f"{LEARNING}due/?limit=201").status_code == 200
 
 
 def test_history_lists_every_grade_newest_first(client_a, user):
@@ -192,7 +201,7 @@ def test_due_items_say_what_the_card_serializer_says(learner, user):
     track = track_with_card(user)
     with time_machine.travel(datetime.now(UTC) - timedelta(days=3), tick=False):
         grade(learner, track, 2)
-    item = learner.get(f"{LEARNING}due/").data[0]
+    item = learner.get(f"{LEARNING}due/").data["results"][0]
     expected = CardStateSerializer(Card.objects.get(track=track), context={"now": datetime.now(UTC)}).data
 
     assert item["card"] == json_ready(expected)
@@ -240,3 +249,91 @@ def test_a_long_run_of_easy_grades_keeps_answering_and_switching(learner, user):
     assert switched.status_code == 200
     assert grade(learner, track, 5).status_code == 200
     assert Card.objects.get(track=track).interval_days == 36_500
+
+
+def _due_library(owner) -> None:
+    """At MONDAY: two cards in today's drill (one due tomorrow, one overdue), three other cards
+    due, and two that are not: the due list is the drills by review time, then the due by due time."""
+    today = MONDAY.date()
+    track_with_card(
+        owner,
+        "Drill late",
+        drill_day=today,
+        last_reviewed_at=MONDAY - timedelta(hours=1),
+        due_at=MONDAY + timedelta(days=1),
+    )
+    track_with_card(
+        owner,
+        "Drill early",
+        drill_day=today,
+        last_reviewed_at=MONDAY - timedelta(hours=3),
+        due_at=MONDAY - timedelta(days=2),
+    )
+    track_with_card(owner, "Due 2", due_at=MONDAY - timedelta(days=2))
+    track_with_card(owner, "Due 1", due_at=MONDAY - timedelta(days=9))
+    track_with_card(owner, "Due 3", due_at=MONDAY - timedelta(minutes=1))
+    track_with_card(owner, "Not yet", due_at=MONDAY + timedelta(hours=1))
+    track_with_card(owner, "Yesterday's drill", drill_day=today - timedelta(days=1), due_at=MONDAY + timedelta(days=1))
+
+
+DUE_ORDER = ["Drill early", "Drill late", "Due 1", "Due 2", "Due 3"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 5, 6])
+def test_due_pages_follow_the_list_convention_in_due_order(learner, user, limit):
+    _due_library(user)
+    names, pages, path = [], [], f"{LEARNING}due/?limit={limit}"
+    with time_machine.travel(MONDAY, tick=False):
+        while path:
+            page = learner.get(path).json()
+            assert set(page) == {"count", "next", "previous", "results"}
+            pages.append(page)
+            names += [item["name"] for item in page["results"]]
+            path = page["next"]
+        beyond = learner.get(f"{LEARNING}due/?limit={limit}&offset=7").json()
+
+    assert names == DUE_ORDER  # whatever the page size, also where a page spans drills and due cards
+    assert [page["count"] for page in pages] == [5] * len(pages)
+    assert len(pages) == -(-5 // limit)
+    assert pages[0]["previous"] is None and (len(pages) == 1 or f"limit={limit}" in pages[1]["previous"])
+    assert beyond["count"] == 5 and beyond["results"] == []
+
+
+def test_a_due_page_costs_the_same_queries_for_a_small_and_a_larger_library(learner, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(path: str) -> int:
+        with time_machine.travel(MONDAY, tick=False), CaptureQueriesContext(connection) as captured:
+            assert learner.get(path).status_code == 200
+        return len(captured)
+
+    _due_library(user)
+    small = [queries(f"{LEARNING}due/?limit=3&offset={offset}") for offset in (0, 3, 9)]
+    for number in range(40):  # 20 more in today's drill, 20 more due
+        drill = number % 2 == 0
+        track_with_card(
+            user,
+            f"More {number}",
+            drill_day=MONDAY.date() if drill else None,
+            last_reviewed_at=MONDAY - timedelta(hours=5),
+            due_at=MONDAY - timedelta(days=1),
+        )
+    larger = [queries(f"{LEARNING}due/?limit=3&offset={offset}") for offset in (21, 42, 90)]
+
+    # Two counts, then a slice of each part the page reaches: drills and due cards (offsets 0 and 21),
+    # due cards only (3 and 42), nothing at all past the end (9 and 90).
+    assert small == larger == [4, 3, 2]
+
+
+def test_the_grade_answer_names_the_track_it_graded(learner, user):
+    from learning.api.serializers import CardStateSerializer
+
+    track_with_card(user, "First")
+    graded = track_with_card(user, "Second")
+
+    answer = grade(learner, graded, 4).json()
+
+    assert answer["track_id"] == str(graded.pk)
+    assert list(answer) == ["track_id", *CardStateSerializer.Meta.fields]
+    assert (answer["repetitions"], answer["interval_days"], answer["drill"]) == (1, 1, False)

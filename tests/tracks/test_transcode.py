@@ -173,8 +173,9 @@ def test_lossless_originals_become_320_cbr_at_the_same_rate_and_length(tmp_path,
 
     run_transcode(source, target)
 
-    verify_mp3(target, expected_duration=duration, expected_sample_rate=sample_rate)
+    measured = verify_mp3(target, expected_duration=duration, expected_sample_rate=sample_rate)
     assert_320_cbr(target, duration=duration, sample_rate=sample_rate, channels=2)
+    assert measured == (320, sample_rate, 2, pytest.approx(duration, abs=1 / sample_rate))
 
 
 @pytest.mark.parametrize(("source_rate", "mp3_rate"), [(96000, 48000), (88200, 44100), (192000, 48000)])
@@ -184,8 +185,9 @@ def test_high_resolution_flac_is_resampled_within_its_family(tmp_path, source_ra
 
     run_transcode(source, target)
 
-    verify_mp3(target, expected_duration=2.0, expected_sample_rate=mp3_rate)
+    measured = verify_mp3(target, expected_duration=2.0, expected_sample_rate=mp3_rate)
     assert_320_cbr(target, duration=2.0, sample_rate=mp3_rate, channels=2)
+    assert (measured.bitrate_kbps, measured.sample_rate, measured.channels) == (320, mp3_rate, 2)
 
 
 def test_mono_stays_mono(tmp_path):
@@ -194,9 +196,10 @@ def test_mono_stays_mono(tmp_path):
 
     run_transcode(source, target)
 
-    verify_mp3(target, expected_duration=2.0, expected_sample_rate=44100)
+    measured = verify_mp3(target, expected_duration=2.0, expected_sample_rate=44100)
     assert_320_cbr(target, duration=2.0, sample_rate=44100, channels=1)
     assert MP3(target).info.mode == MONO
+    assert (measured.bitrate_kbps, measured.sample_rate, measured.channels) == (320, 44100, 1)
 
 
 def test_surround_is_downmixed_to_stereo(tmp_path):

@@ -38,7 +38,7 @@ def test_an_attempt_that_finishes_second_drops_its_copy(
     def save_then_lose_the_race(name, content):
         saved.append(real_save(name, content))
         # The other delivery of the task commits its MP3 while this one uploads.
-        Track.objects.filter(pk=track.pk).update(status="ready", mp3_key=winner)
+        Track.objects.filter(pk=track.pk).update(status="ready", mp3_key=winner, mp3_sample_rate=32000)
         return saved[-1]
 
     monkeypatch.setattr(services.default_storage, "save", save_then_lose_the_race)
@@ -47,6 +47,7 @@ def test_an_attempt_that_finishes_second_drops_its_copy(
     track.refresh_from_db()
 
     assert track.mp3_key == winner and storage.object_exists(winner)
+    assert track.mp3_sample_rate == 32000  # the winner's description of its MP3, not the loser's 44.1 kHz
     assert saved and saved[0] != winner
     assert not storage.object_exists(saved[0])
 

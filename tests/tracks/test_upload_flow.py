@@ -1,4 +1,8 @@
+import io
+import subprocess
+
 import pytest
+from mutagen import File
 from mutagen.mp3 import MP3
 
 from core import storage
@@ -33,6 +37,12 @@ def test_mp3_is_ready_at_once_with_its_tags_and_artwork(storage_mode, client_a, 
     assert detail["has_artwork"] is True
     downloaded, urls = download_mp3(client_a, tmp_path, result["track_id"])
     assert downloaded.read_bytes() == audio_files["mp3"]  # an MP3 is served as uploaded
+    # ...so the MP3 served is the original: 128 kbps as the fixture encoded it, by mutagen's reading.
+    info = MP3(downloaded).info
+    served = {"format": "mp3", "bitrate": round(info.bitrate / 1000), "sample_rate": 44100, "channels": 2}
+    assert served["bitrate"] == 128 and info.sample_rate == 44100 and info.channels == 2
+    assert detail["mp3"] == served
+    assert {key: detail[key] for key in ("format", "bitrate", "sample_rate", "channels")} == served
     assert get_bytes(client_a, urls["artwork_url"]) == (200, cover_png)
 
 
@@ -60,6 +70,58 @@ def test_lossless_files_become_320_kbps_mp3_with_tags_and_art(
         assert carried.cover is not None and carried.cover.data == cover_png
     assert storage.object_exists(track.original_key)  # the original is kept
     assert track.mp3_key != track.original_key
+    # The track says what each file is: `mp3` the MP3 served, the rest the original as mutagen reads it.
+    original = File(io.BytesIO(audio_files[kind])).info
+    detail = client_a.get(f"{TRACKS}{track.pk}/").json()
+    [listed] = [item for item in client_a.get(TRACKS).json()["results"] if item["id"] == str(track.pk)]
+    for shown in (detail, listed):
+        assert shown["mp3"] == {"format": "mp3", "bitrate": 320, "sample_rate": mp3.info.sample_rate, "channels": 2}
+        assert (shown["format"], shown["sample_rate"], shown["channels"]) == (extension, sample_rate, 2)
+        assert shown["bitrate"] == round(original.bitrate / 1000) != 320
+
+
+def audio_bytes(tmp_path, name: str, *, sample_rate: int, channels: int) -> bytes:
+    path = tmp_path / name
+    tone = f"sine=frequency=500:duration=1.5:sample_rate={sample_rate}"
+    command = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", tone, "-ac", str(channels)]
+    subprocess.run([*command, str(path)], check=True)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "sample_rate", "channels", "mp3_rate", "mp3_channels"),
+    [("hires mono.flac", 96000, 1, 48000, 1), ("surround.wav", 88200, 6, 44100, 2)],
+)
+def test_the_mp3_fields_say_what_the_transcode_measured_and_the_others_keep_the_original(
+    client_a, tmp_path, name, sample_rate, channels, mp3_rate, mp3_channels
+):
+    data = audio_bytes(tmp_path, name, sample_rate=sample_rate, channels=channels)
+
+    [result] = upload(client_a, {name: data})
+
+    detail = client_a.get(f"{TRACKS}{result['track_id']}/").json()
+    assert detail["status"] == "ready"
+    downloaded, _ = download_mp3(client_a, tmp_path, result["track_id"])
+    served = MP3(downloaded).info  # the oracle: mutagen's reading of the MP3 actually served
+    assert (served.sample_rate, served.channels, abs(served.bitrate - 320_000) < 500) == (mp3_rate, mp3_channels, True)
+    assert detail["mp3"] == {"format": "mp3", "bitrate": 320, "sample_rate": mp3_rate, "channels": mp3_channels}
+    original = File(io.BytesIO(data)).info
+    extension = name.rsplit(".", 1)[1]
+    assert (detail["format"], detail["sample_rate"], detail["channels"]) == (extension, sample_rate, channels)
+    assert detail["bitrate"] == round(original.bitrate / 1000)
+
+
+def test_no_mp3_is_described_before_there_is_one(client_a, user):
+    from tests.factories import TrackFactory
+
+    processing = TrackFactory(owner=user, processing=True, bitrate=900, sample_rate=96000, channels=2)
+    waiting = TrackFactory(owner=user, awaiting_upload=True)
+
+    listed = {item["id"]: item for item in client_a.get(TRACKS).json()["results"]}
+    for track in (processing, waiting):
+        assert client_a.get(f"{TRACKS}{track.pk}/").json()["mp3"] is None
+        assert listed[str(track.pk)]["mp3"] is None
+    assert (listed[str(processing.pk)]["bitrate"], listed[str(processing.pk)]["sample_rate"]) == (900, 96000)
 
 
 def test_file_name_fills_name_and_artist_when_tags_are_missing(client_a, tmp_path):

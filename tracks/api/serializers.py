@@ -86,7 +86,30 @@ class DirectUploadInputSerializer(serializers.Serializer):
     artist = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
+class TrackMp3Serializer(serializers.Serializer):
+    """The MP3 a track is played and downloaded as: the original itself when it is an MP3, else its transcode."""
+
+    format = serializers.CharField(help_text='Always "mp3".')
+    bitrate = serializers.IntegerField(
+        source="mp3_bitrate", allow_null=True, help_text="In kbps: 320 for a transcode, as its check measured it."
+    )
+    sample_rate = serializers.IntegerField(source="mp3_sample_rate", allow_null=True, help_text="In Hz.")
+    channels = serializers.IntegerField(source="mp3_channels", allow_null=True)
+
+    def to_representation(self, track: Track) -> dict | None:
+        if not track.mp3_key:
+            return None
+        return {
+            "format": "mp3",
+            "bitrate": track.mp3_bitrate,
+            "sample_rate": track.mp3_sample_rate,
+            "channels": track.mp3_channels,
+        }
+
+
 class TrackSerializer(serializers.ModelSerializer):
+    """A track. `format`, `bitrate`, `sample_rate` and `channels` are the original's; `mp3` is what is served."""
+
     class Meta:
         model = Track
         fields = (
@@ -103,6 +126,7 @@ class TrackSerializer(serializers.ModelSerializer):
             "sample_rate",
             "channels",
             "format",
+            "mp3",
             "file_name",
             "size",
             "status",
@@ -114,6 +138,9 @@ class TrackSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     has_artwork = serializers.SerializerMethodField()
+    mp3 = TrackMp3Serializer(
+        source="*", allow_null=True, read_only=True, help_text="The MP3 served; null while there is none."
+    )
 
     def get_has_artwork(self, track: Track) -> bool:
         return bool(track.artwork_key)
