@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chants",
     "tracks",
     "learning",
+    "mastering",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # `manage.py serve` (make run): the worker beside the server, and how long it may finish a task on Ctrl-C.
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2)
 SERVE_WORKER_STOP_SECONDS = env_int("SERVE_WORKER_STOP_SECONDS", 10)
+# Management commands `manage.py serve` runs once beside the server at each start (idempotent).
+SERVE_SETUP_COMMANDS = [("built-in mastering references", ["populate_references"])]
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Storage ------------------------------------------------------------------
@@ -308,6 +311,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssetUploadStatusEnum": "chants.models.AssetUpload.status_choices",
         "TrackStatusEnum": "tracks.models.Track.status_choices",
+        "MeasuredStatusEnum": "mastering.models.Analysis.status_choices",
+        "RecommendationLevelEnum": "mastering.models.RecommendationLevel",
         "HealthStatusEnum": ["ok", "unavailable"],
     },
 }
@@ -318,10 +323,13 @@ CHANTS_MAX_AUDIO_MB = env_int("CHANTS_MAX_AUDIO_MB", 200)
 CHANTS_MAX_ARTWORK_MB = env_int("CHANTS_MAX_ARTWORK_MB", 10)
 TRACKS_MAX_UPLOAD_MB = env_int("TRACKS_MAX_UPLOAD_MB", 500)
 TRACKS_TRANSCODE_TIMEOUT_SECONDS = env_int("TRACKS_TRANSCODE_TIMEOUT_SECONDS", 900)
+MASTERING_MAX_UPLOAD_MB = env_int("MASTERING_MAX_UPLOAD_MB", 500)
+MASTERING_MAX_SECONDS = env_int("MASTERING_MAX_SECONDS", 4 * 3600)
+MASTERING_TASK_TIME_LIMIT_SECONDS = env_int("MASTERING_TASK_TIME_LIMIT_SECONDS", 1800)
 # The longest hard time limit of any task (the transcode's: its ffmpeg timeout, then the worker's
 # soft and hard limits). Redis hands an unacknowledged task to another worker after the visibility
 # timeout: above that limit, so a task still running is never delivered twice by the broker.
-JOB_LONGEST_TIME_LIMIT_SECONDS = TRACKS_TRANSCODE_TIMEOUT_SECONDS + 90
+JOB_LONGEST_TIME_LIMIT_SECONDS = max(TRACKS_TRANSCODE_TIMEOUT_SECONDS + 90, MASTERING_TASK_TIME_LIMIT_SECONDS + 30)
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_TIME_LIMIT_SECONDS + 300}
 else:  # one folder both ways: every process of this machine sends to and takes from it

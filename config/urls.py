@@ -14,6 +14,7 @@ api_patterns = [
     path("chants/", include("chants.api.urls")),
     path("tracks/", include("tracks.api.urls")),
     path("learning/", include("learning.api.urls")),
+    path("mastering/", include("mastering.api.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(), name="swagger-ui"),
     path("redoc/", RedocView.as_view(), name="redoc"),

@@ -44,17 +44,26 @@ MISSING_OBJECT = "The file is no longer in storage."
 class JobStatus(models.TextChoices):
     """Every state a job row can be in, named once for the whole project; a model uses a subset."""
 
+    # An upload's check (tracks, chants): awaiting_upload -> processing -> ready | failed (| replaced).
     AWAITING_UPLOAD = "awaiting_upload", "Awaiting upload"  # a client is still sending the input
-    PENDING = "pending", "Pending"  # created, not yet handed to a worker
     PROCESSING = "processing", "Processing"  # queued or running: a worker owns it (see stalled)
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    READY = "ready", "Ready"  # the resource can be used
     REPLACED = "replaced", "Replaced by a later upload"
-    EXPIRED = "expired", "Expired"
+    # A job asked for as such (an analysis, a download, a monthly run): pending -> running -> done | failed (| expired).
+    PENDING = "pending", "Pending"  # queued, no worker has started it
+    RUNNING = "running", "Running"  # a worker started it (run_job sets it)
+    DONE = "done", "Done"
+    EXPIRED = "expired", "Expired"  # done, and what it made is gone (a download link past its time)
+    FAILED = "failed", "Failed"
 
     @classmethod
     def finished(cls) -> tuple[str, ...]:
-        return (cls.READY, cls.FAILED, cls.REPLACED, cls.EXPIRED)
+        return (cls.READY, cls.DONE, cls.FAILED, cls.REPLACED, cls.EXPIRED)
+
+    @classmethod
+    def active(cls) -> tuple[str, ...]:
+        """States in which a worker owns the row, or should: the stalled-job sweep looks at these."""
+        return (cls.PENDING, cls.PROCESSING, cls.RUNNING)
 
 
 def job_status_field(*states: JobStatus, default: JobStatus) -> models.CharField:
@@ -71,7 +80,7 @@ class Job(models.Model):
     """
 
     status = job_status_field(
-        JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.READY, JobStatus.FAILED, default=JobStatus.PENDING
+        JobStatus.PENDING, JobStatus.RUNNING, JobStatus.DONE, JobStatus.FAILED, default=JobStatus.PENDING
     )
     error = models.TextField(blank=True, help_text="Why the job failed, in words its user can act on.")
     queued_at = models.DateTimeField(null=True, blank=True, help_text="When the job was last handed to a worker.")
@@ -95,15 +104,22 @@ class Job(models.Model):
 
     def mark_waiting(self, status: JobStatus) -> list[str]:
         """Back to waiting for its input (`awaiting_upload`, `pending`), the last run forgotten."""
-        if status in JobStatus.finished() or status == JobStatus.PROCESSING:
+        if status not in (JobStatus.AWAITING_UPLOAD, JobStatus.PENDING):
             raise ValueError(f"{status!r} is not a waiting state")
         self.status, self.error = status, ""
         self.queued_at = self.started_at = self.heartbeat_at = self.finished_at = None
         return [*self.QUEUED_FIELDS, *self._auto_now_fields()]
 
+    @classmethod
+    def uses(cls, status: JobStatus) -> bool:
+        return any(value == status for value, _ in cls.status_choices())
+
     def mark_queued(self, *, now=None) -> list[str]:
-        """Processing from now on, a fresh run: returns the fields to save."""
-        self.status, self.error = JobStatus.PROCESSING, ""
+        """Handed to a worker from now on (`processing`, or `pending` until it starts), a fresh run.
+
+        Returns the fields to save.
+        """
+        self.status, self.error = (JobStatus.PROCESSING if self.uses(JobStatus.PROCESSING) else JobStatus.PENDING), ""
         self.queued_at, self.started_at, self.heartbeat_at, self.finished_at = now or timezone.now(), None, None, None
         return [*self.QUEUED_FIELDS, *self._auto_now_fields()]
 
@@ -142,10 +158,13 @@ def is_transient(exc: BaseException) -> bool:
 
 @contextmanager
 def heartbeat(model: type[models.Model], pk, *, every: float | None = None):
-    """Stamp the row's started_at once and heartbeat_at every `every` seconds while the block runs."""
+    """Stamp the row's started_at once (a `pending` row becomes `running`) and heartbeat_at every `every` s."""
     every = every or settings.JOB_HEARTBEAT_SECONDS
     now = timezone.now()
-    model._default_manager.filter(pk=pk).update(started_at=now, heartbeat_at=now)
+    rows = model._default_manager.filter(pk=pk)
+    rows.update(started_at=now, heartbeat_at=now)
+    if model.uses(JobStatus.RUNNING):
+        rows.filter(status=JobStatus.PENDING).update(status=JobStatus.RUNNING)
     stop = threading.Event()
 
     def beat() -> None:
@@ -220,7 +239,7 @@ def stalled_jobs_requeue(*, now=None) -> int:
 
     requeued = 0
     for kind in _KINDS:
-        processing = apps.get_model(kind.model)._default_manager.filter(status=JobStatus.PROCESSING)
+        processing = apps.get_model(kind.model)._default_manager.filter(status__in=JobStatus.active())
         rows = stalled(processing, now=now)
         requeued += requeue(rows, import_string(kind.task), now=now)  # imported: a process may not have yet
     return requeued

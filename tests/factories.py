@@ -246,3 +246,85 @@ def _state_of_new_card(*, due_at) -> dict:
     from learning.models import Card
 
     return _state_of(Card(due_at=due_at))
+
+
+# --- mastering ------------------------------------------------------------------------------------
+
+
+def _measured_bands() -> list[dict]:
+    """Band measures in the engine's shape (mastering.analysis), a plausible electronic mix."""
+    edges = (("low", 20, 200, 0.38), ("low_mid", 200, 500, 0.2), ("mid", 500, 2000, 0.22))
+    edges += (("high_mid", 2000, 6000, 0.13), ("high", 6000, 20000, 0.07))
+    return [
+        {
+            "band": band,
+            "low_hz": float(low),
+            "high_hz": float(high),
+            "energy_db": -20.0,
+            "energy_share": share,
+            "peak_dbfs": -3.0,
+            "rms_dbfs": -18.0,
+            "crest_factor_db": 15.0,
+            "dynamic_range_db": 8.0,
+            "spectral_centroid_hz": (low + high) / 2,
+            "spectral_flatness": 0.2,
+            "stereo_width": 0.3,
+            "phase_correlation": 0.8,
+        }
+        for band, low, high, share in edges
+    ]
+
+
+class AnalysisFactory(factory.django.DjangoModelFactory):
+    """A producer's analysis waiting for its worker (`pending`, queued now); `done=True` for a measured one."""
+
+    class Meta:
+        model = "mastering.Analysis"
+
+    owner = factory.SubFactory(UserFactory)
+    file_name = factory.Sequence(lambda n: f"mix {n}.wav")
+    audio_key = factory.LazyAttribute(lambda a: f"users/{a.owner.pk}/mastering/analyses/{uuid.uuid4().hex}.wav")
+    genre = "Techno"
+    format, sample_rate, channels, duration_seconds, size = "wav", 44100, 2, 300.0, 52_920_044
+    queued_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        done = factory.Trait(
+            status="done",
+            finished_at=factory.LazyFunction(timezone.now),
+            overall={"integrated_lufs": -9.0, "true_peak_dbtp": -0.8, "plr_db": 8.2, "stereo_width": 0.3},
+            bands=factory.LazyFunction(_measured_bands),
+            recommendations=[],
+            platforms=[],
+            target_source="general",
+        )
+
+
+class ReferenceFactory(factory.django.DjangoModelFactory):
+    """A built-in generated reference profile, measured (`done`)."""
+
+    class Meta:
+        model = "mastering.Reference"
+
+    owner = None
+    built_in = True
+    generated = True
+    name = factory.Sequence(lambda n: f"Generated Techno profile {n}")
+    artist = "Generated profile"
+    genre = "Techno"
+    file_name = factory.LazyAttribute(lambda r: f"{r.name}.wav")
+    audio_key = factory.LazyFunction(lambda: f"users/built-in/mastering/references/{uuid.uuid4().hex}.wav")
+    format, sample_rate, channels, duration_seconds = "wav", 44100, 2, 30.0
+    status = "done"
+    finished_at = factory.LazyFunction(timezone.now)
+    overall = factory.LazyFunction(lambda: {"integrated_lufs": -8.5, "true_peak_dbtp": -0.3, "plr_db": 8.0})
+    bands = factory.LazyFunction(_measured_bands)
+
+
+class MasteringSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "mastering.MasteringSettings"
+
+    user = factory.SubFactory(UserFactory)
+    default_genre = "Psytrance"
+    default_recommendation_level = "suggestive"

@@ -32,6 +32,7 @@ answers as it does without one). Random generation would rarely build these bodi
 cost megabytes, so one request per case is enough.
 """
 
+import functools
 import json
 import re
 import uuid
@@ -52,6 +53,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from urllib3 import encode_multipart_formdata
 
 from tests.factories import AssetUploadFactory, SongFactory, TrackFactory
+from tests.helpers.media import tone_bytes
 
 SCHEMA_URL = "/api/schema/"
 SEED = 20240611
@@ -263,6 +265,17 @@ BUSINESS_RULES = (
     BusinessRule(
         "POST /api/tracks/upload/", 422, '"status":"failed"', "the file's bytes are not audio that can be read"
     ),
+    *(
+        rule
+        for operation in ("POST /api/mastering/analyses/", "POST /api/mastering/references/")
+        for rule in (
+            BusinessRule(operation, 415, "a .wav, .flac", "the file's bytes are not audio the analysis reads"),
+            BusinessRule(operation, 413, "MB", "a file over MASTERING_MAX_UPLOAD_MB, a setting"),
+        )
+    ),
+    BusinessRule(
+        "POST /api/mastering/analyses/", 400, "set a default genre", "no genre, and no default genre in the settings"
+    ),
 )
 
 
@@ -366,6 +379,11 @@ def _first_field(operation) -> str:
 _PLAIN_BY_NAME = {"content_type": "audio/mpeg", "file_name": "Café chant.mp3"}
 
 
+@functools.cache
+def _short_mp3() -> bytes:
+    return tone_bytes("mp3", seconds=1.5)
+
+
 def _plain_value(name: str, field: dict):
     """An ordinary value of a field: what a client would send."""
     if name in _PLAIN_BY_NAME:
@@ -391,7 +409,7 @@ def _plain_value(name: str, field: dict):
     if string_format == "email":
         return "someone@example.com"
     if string_format == "binary":
-        return ("song.mp3", b"ID3 not really audio", "audio/mpeg")
+        return ("song.mp3", _short_mp3(), "audio/mpeg")  # real audio: what a client sends
     return "Café chant"  # not ASCII: the declared charset has to be honoured
 
 

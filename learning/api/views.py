@@ -5,6 +5,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import JSONParser
 from learning import selectors, services
 from learning.api import serializers as s
 
@@ -46,6 +47,9 @@ class StatsView(APIView):
 
 
 class SettingsView(APIView):
+    # A handful of fields: JSON only (a form or multipart body that parses to nothing is no change at all).
+    parser_classes = [JSONParser]
+
     @extend_schema(responses=s.SettingsSerializer)
     def get(self, request):
         return Response(s.SettingsSerializer(services.settings_of(request.user)).data)

@@ -92,16 +92,22 @@ class Command(BaseCommand):
             self.start("beat", ["-m", "celery", "-A", "config", "beat", "-l", "INFO"], log_dir),
             self.start("web server", [str(Path(settings.BASE_DIR) / "manage.py"), "runserver", f"{host}:{port}"]),
         ]
+        # One-off set-up that may take a while (rendering the built-in references the first time)
+        # runs beside the server instead of before it; its end is reported, it stops nothing.
+        one_off = [
+            self.start(name, [str(Path(settings.BASE_DIR) / "manage.py"), *command], log_dir)
+            for name, command in settings.SERVE_SETUP_COMMANDS
+        ]
         try:
             url = f"http://{host}:{port}/"
             self.wait_until_listening(host, int(port), children)
             self.step(f"Serving at {url}  (API docs {url}api/docs/, admin {url}admin/); Ctrl-C stops everything")
-            self.supervise(children)
+            self.supervise(children, one_off)
         except KeyboardInterrupt:
             self.stdout.write("")
             self.step("Stopping")
         finally:
-            self.stop_all(children)
+            self.stop_all(children + one_off)
 
     def step(self, text: str) -> None:
         self.stdout.write(self.style.HTTP_INFO(f"==> {text}"))
@@ -138,9 +144,13 @@ class Command(BaseCommand):
                 time.sleep(0.2)
         raise CommandError(f"The web server did not listen on {host}:{port} within {READY_TIMEOUT_SECONDS} s.")
 
-    def supervise(self, children: list[Child]) -> None:
+    def supervise(self, children: list[Child], one_off: list[Child]) -> None:
         while True:
             self.check_alive(children)
+            for child in [c for c in one_off if c.process.poll() is not None]:
+                one_off.remove(child)
+                outcome = "done" if child.process.returncode == 0 else f"failed (exit {child.process.returncode})"
+                self.step(f"{child.name}: {outcome}; its log: {child.log}")
             time.sleep(0.5)
 
     @staticmethod

@@ -1,0 +1,28 @@
+"""An analysis through a real Celery worker process, Redis, PostgreSQL and the S3 server."""
+
+import time
+
+import pytest
+
+from mastering.models import Analysis
+from tests.conftest import bearer_client
+from tests.mastering.test_api import ANALYSES, upload
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_worker_measures_an_uploaded_mix(celery_worker, s3_storage, user):
+    client = bearer_client(user)
+    accepted = upload(client, genre="techno")
+    assert accepted.status_code == 202 and accepted.json()["status"] == "pending"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        analysis = Analysis.objects.get(pk=accepted.json()["id"])
+        if analysis.status in ("done", "failed"):
+            break
+        time.sleep(0.3)
+    assert (analysis.status, analysis.error) == ("done", ""), celery_worker.log_tail()
+    assert analysis.started_at and analysis.finished_at >= analysis.started_at
+    assert "task mastering.tasks.analysis_run started" in celery_worker.log_text()
+    detail = client.get(f"{ANALYSES}{analysis.pk}/").json()
+    assert detail["overall"]["integrated_lufs"] is not None and len(detail["bands"]) == 5
