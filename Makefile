@@ -76,6 +76,7 @@ bench: install system-deps-test
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.transcode_bench
 	$(PY) -m bench.due_bench
+	$(PY) -m bench.analysis_bench
 
 # Mutation testing of the pure SM-2 engine ([tool.mutmut] in pyproject.toml): mutmut runs
 # tests/learning/test_sm2.py against every mutant of learning/sm2.py, in a fresh mutants/

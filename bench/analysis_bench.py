@@ -13,7 +13,9 @@ This process only starts the children and reports. Measured:
                 `ffmpeg -nostats -i FILE -af ebur128=peak=true -f null -`, loudness and true
                 peak only, on the same files; alternating, the order swapped every round.
                 Start-up is taken out by subtracting each side's time on the 2-second file.
-                Target: net project / net ffmpeg (medians) <= 1.5; aim 1.0.
+                Target: net project / net ffmpeg (medians) <= 1.5; aim 1.0. Also the CPU
+                time of each (the engine uses two threads, ffmpeg's meter one) and a check
+                of the engine's loudness against ffmpeg's.
     memory      peak RSS of the engine's own process (`python -c` importing
                 mastering.analysis and calling analyze(path): no Django), of the manage.py
                 command and of ffmpeg, on the 5-minute and the long file; os.wait4's rusage
@@ -24,7 +26,8 @@ This process only starts the children and reports. Measured:
     similarity  mastering.similarity.VectorIndex over 100,000 random 128-dimensional float32
                 vectors: build time, then top 10 for 200 queries (median and p95), and the
                 API's path (mastering.selectors.similar_references: a genre mask selecting
-                about 1/6 of the rows, VectorIndex.subset, top 10).
+                about 1/6 of the rows, then VectorIndex.top(..., mask=...): every row scored,
+                the others dropped).
                 Target: top 10 under 50 ms at p95; aim under 10 ms.
 
 Missing a target is reported, not an error.
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -241,7 +245,7 @@ def child_similarity() -> None:
         top_ms.append(1000 * (time.perf_counter() - started))
 
     user_id = "42"
-    parts = {"mask": [], "subset": [], "top": [], "total": []}
+    parts = {"mask": [], "top": [], "total": []}
     selected, subset_agree = [], 0
     for number, query in enumerate(queries):
         genre = GENRES[number % len(GENRES)]
@@ -251,11 +255,9 @@ def child_similarity() -> None:
         visible &= genres == genre
         rows = np.flatnonzero(visible)
         t1 = time.perf_counter()
-        subset = index.subset(rows)
-        t2 = time.perf_counter()
-        matches = subset.top(query, 10)
+        matches = index.top(query, 10, mask=visible)
         t3 = time.perf_counter()
-        for name, seconds in (("mask", t1 - t0), ("subset", t2 - t1), ("top", t3 - t2), ("total", t3 - t0)):
+        for name, seconds in (("mask", t1 - t0), ("top", t3 - t1), ("total", t3 - t0)):
             parts[name].append(1000 * seconds)
         selected.append(rows.size)
         if number < ORACLE_QUERIES:
@@ -282,8 +284,17 @@ def child_similarity() -> None:
 # --- measuring (parent) ---------------------------------------------------------------------------
 
 
-def _run(argv: list[str], env: dict[str, str] | None) -> tuple[float, str, str]:
-    """(seconds, stdout, stderr) of `argv`; both sides start the same way (a fork with a death signal)."""
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(argv: list[str], env: dict[str, str] | None) -> tuple[float, float, str, str]:
+    """(seconds, CPU seconds, stdout, stderr) of `argv`; both sides start the same way (a fork with a death signal).
+
+    The CPU is the delta of RUSAGE_CHILDREN: this process runs one child at a time.
+    """
+    cpu = _cpu_of_children()
     started = time.perf_counter()
     completed = subprocess.run(
         argv,
@@ -295,10 +306,11 @@ def _run(argv: list[str], env: dict[str, str] | None) -> tuple[float, str, str]:
         preexec_fn=die_with_parent(signal.SIGTERM),
     )
     elapsed = time.perf_counter() - started
+    cpu = _cpu_of_children() - cpu
     if completed.returncode != 0:
         print(completed.stderr[-3000:], file=sys.stderr)
         raise subprocess.CalledProcessError(completed.returncode, argv)
-    return elapsed, completed.stdout, completed.stderr
+    return elapsed, cpu, completed.stdout, completed.stderr
 
 
 def project_argv(path: str) -> list[str]:
@@ -334,15 +346,16 @@ def measure_time(env: dict[str, str], files: dict, rounds: int) -> tuple[dict[st
             for name in ("short", "five"):
                 path = files[name]["path"]
                 argv = project_argv(path) if kind == "project" else ffmpeg_argv(path)
-                result[name], stdout, stderr = _run(argv, env if kind == "project" else None)
+                result[name], result[name + "_cpu"], stdout, stderr = _run(argv, env if kind == "project" else None)
                 if name == "five":
                     outputs[kind] = stdout if kind == "project" else stderr
         result["net"] = result["five"] - result["short"]
+        result["net_cpu"] = result["five_cpu"] - result["short_cpu"]
         result["other_cpus"] = foreign.cpus
         label = "warm-up" if number is None else "round %d" % number
         print(
-            "%-8s %-8s 2 s file %6.3fs  5 min file %6.3fs  net %6.3fs  %s"
-            % (label, kind, result["short"], result["five"], result["net"], foreign.describe()),
+            "%-8s %-8s 2 s file %6.3fs  5 min file %6.3fs  net %6.3fs (CPU %6.3fs)  %s"
+            % (label, kind, result["short"], result["five"], result["net"], result["net_cpu"], foreign.describe()),
             flush=True,
         )
         return result
@@ -384,6 +397,12 @@ def report_time(results: dict[str, list], outputs: dict, rounds: int) -> dict:
     print(
         "  speed: project %.0fx real time net, ffmpeg %.0fx"
         % (FIVE_MINUTES / median(project, "net"), FIVE_MINUTES / median(ffmpeg, "net"))
+    )
+    cpu_ratio = median(project, "net_cpu") / median(ffmpeg, "net_cpu")
+    print(
+        "  CPU time (user + sys), net: project %.3fs, ffmpeg %.3fs = %.2f x; the engine runs on two threads, "
+        "ffmpeg's meter on one, so on idle cores the wall ratio is below this and under load it comes near it"
+        % (median(project, "net_cpu"), median(ffmpeg, "net_cpu"), cpu_ratio)
     )
     disturbed = max(r["other_cpus"] for r in project + ffmpeg)
     if disturbed > 0.1:
@@ -502,14 +521,13 @@ def report_similarity(result: dict) -> dict:
     subset = result["subset"]
     print(
         "  API path (genre mask, ~%d rows = 1/%d)  median %6.2f ms  p95 %6.2f ms;  medians: mask %.2f ms, "
-        "subset %.2f ms, top %.2f ms"
+        "top %.2f ms"
         % (
             result["subset_rows_median"],
             round(VECTORS / result["subset_rows_median"]),
             subset["total"]["median"],
             subset["total"]["p95"],
             subset["mask"]["median"],
-            subset["subset"]["median"],
             subset["top"]["median"],
         )
     )
@@ -580,7 +598,7 @@ def run(args: argparse.Namespace) -> None:
         ),
         (f"  aim < {AIM_TOP_MS:.0f} ms", f"{similarity['whole']:.2f} ms", similarity["whole"] < AIM_TOP_MS),
         (
-            f"API path (mask, subset, top 10) p95 < {TARGET_TOP_MS:.0f} ms",
+            f"API path (mask, top 10) p95 < {TARGET_TOP_MS:.0f} ms",
             f"{similarity['api']:.2f} ms",
             similarity["api"] < TARGET_TOP_MS,
         ),

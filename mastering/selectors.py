@@ -126,9 +126,6 @@ def similar_references(*, analysis: Analysis, user, genre: str | None, top_k: in
     visible = vectors.built_in | (vectors.owners == str(user.pk))
     if genre:
         visible &= vectors.genres == genre.casefold()
-    rows = np.flatnonzero(visible)
-    if rows.size == 0:
-        return []
-    matches = vectors.index.subset(rows).top(np.frombuffer(bytes(analysis.vector), dtype=np.float32), top_k)
+    matches = vectors.index.top(np.frombuffer(bytes(analysis.vector), dtype=np.float32), top_k, mask=visible)
     found = Reference.objects.defer("vector").in_bulk([match.key for match in matches])
     return [SimilarReference(found[m.key], m.score) for m in matches if m.key in found]

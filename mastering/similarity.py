@@ -49,16 +49,15 @@ class VectorIndex:
         self.matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
         self.keys = list(keys)
 
-    def subset(self, rows: np.ndarray) -> VectorIndex:
-        """The index of these rows only (already normalised: no copy of the work)."""
-        index = object.__new__(VectorIndex)
-        index.matrix, index.keys = self.matrix[rows], [self.keys[i] for i in rows]
-        return index
-
     def __len__(self) -> int:
         return len(self.keys)
 
-    def top(self, query: Sequence[float] | np.ndarray, k: int) -> list[Match]:
+    def top(self, query: Sequence[float] | np.ndarray, k: int, *, mask: np.ndarray | None = None) -> list[Match]:
+        """The `k` rows most similar to `query`, best first; with `mask`, only the rows it marks True.
+
+        Every row is scored (one product with the whole matrix) and the masked-out ones dropped:
+        cheaper than copying the selected rows out for each query.
+        """
         if not self.keys or k <= 0:
             return []
         vector = np.asarray(query, dtype=np.float32)
@@ -66,7 +65,13 @@ class VectorIndex:
         if norm == 0:
             return []
         scores = self.matrix @ (vector / norm)
+        candidates = np.flatnonzero(mask) if mask is not None else None
+        if candidates is not None:
+            if candidates.size == 0:
+                return []
+            scores = scores[candidates]
         k = min(k, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [Match(self.keys[i], float(np.clip(scores[i], -1.0, 1.0))) for i in best]
+        rows = candidates[best] if candidates is not None else best
+        return [Match(self.keys[row], float(np.clip(scores[i], -1.0, 1.0))) for i, row in zip(best, rows, strict=True)]

@@ -29,9 +29,10 @@ def test_top_k_is_capped_and_a_zero_vector_matches_nothing():
     assert index.top(_vector(0, 0), 3) == [] and VectorIndex([], np.zeros((0, DIMENSIONS))).top(_vector(1), 3) == []
 
 
-def test_a_subset_ranks_only_its_rows():
+def test_a_mask_ranks_only_the_rows_it_marks():
     index = VectorIndex(["x", "y", "z"], np.stack([_vector(1, 0), _vector(0.9, 0.1), _vector(0, 1)]))
-    assert [m.key for m in index.subset(np.array([1, 2])).top(_vector(1, 0), 5)] == ["y", "z"]
+    assert [m.key for m in index.top(_vector(1, 0), 5, mask=np.array([False, True, True]))] == ["y", "z"]
+    assert index.top(_vector(1, 0), 5, mask=np.zeros(3, dtype=bool)) == []
 
 
 def test_vectors_round_trip_as_float32_bytes_of_the_right_length():
