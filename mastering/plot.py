@@ -68,7 +68,7 @@ def build_figure(
     """The figure :func:`render_png` draws, for callers that want another format or to inspect it."""
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(title)
+    figure.suptitle(title, parse_math=False)  # a file name is text: "$...$" must not reach mathtext
     band_axes, loudness_axes = figure.subplots(2, 1, height_ratios=(1, 1))
     _band_panel(band_axes, bands, genre_target)
     _loudness_panel(loudness_axes, loudness_series, integrated_lufs)

@@ -176,3 +176,10 @@ def test_built_in_references_are_shared_and_not_deletable_through_the_api(client
     assert client_b.get(REFERENCES, {"genre": "house"}).json()["results"][0]["own"] is False
     assert client_a.delete(f"{REFERENCES}{reference.pk}/").status_code == 403
     assert Reference.objects.filter(pk=reference.pk).exists()
+
+
+def test_a_file_name_that_looks_like_mathtext_is_drawn_as_text(client_a):
+    hostile = "mix $x^$ final.wav"  # matplotlib's mathtext would refuse this and fail the plot
+    analysis_id = upload(client_a, name=hostile, genre="techno").json()["id"]
+    png = client_a.get(f"{ANALYSES}{analysis_id}/plot.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
