@@ -78,9 +78,9 @@ bench: install system-deps-test
 	$(PY) -m bench.due_bench
 	$(PY) -m bench.analysis_bench
 
-# Mutation testing of the pure SM-2 engine ([tool.mutmut] in pyproject.toml): mutmut runs
-# tests/learning/test_sm2.py against every mutant of learning/sm2.py, in a fresh mutants/
-# copy. Offline, about a minute; not part of `make test`. Fails when a mutant survives;
+# Mutation testing of the pure engines ([tool.mutmut] in pyproject.toml: SM-2, the mastering
+# recommendations and similarity ranking): mutmut runs their tests against every mutant, in a
+# fresh mutants/ copy. Offline, about two minutes; not part of `make test`. Fails when a mutant survives;
 # `.venv/bin/mutmut show NAME` shows one.
 mutate: install
 	rm -rf mutants
