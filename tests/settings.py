@@ -4,7 +4,9 @@ The services (DATABASE_URL, REDIS_URL, AWS_*) come from the environment that
 `make test` (tests/stack.py) sets up; without them this is the embedded default.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-secret-key-not-used-anywhere-else")
@@ -19,8 +21,12 @@ os.environ.setdefault("THROTTLE_LOGIN_RATE", "off")
 os.environ.setdefault("THROTTLE_LOGIN_USERNAME_RATE", "off")
 os.environ.setdefault("THROTTLE_REGISTER_RATE", "off")
 os.environ.setdefault("THROTTLE_REFRESH_RATE", "off")
-# Only the embedded pass uses it (SQLite makes its test database in memory).
-os.environ.setdefault("DATA_DIR", os.path.join(tempfile.gettempdir(), "music-test-data"))
+# The embedded pass's files, cache and broker folder: one directory per test run, so two runs on
+# one machine (a CI job beside `make mutate`) never clear each other's cache. Processes the run
+# starts (a worker, `manage.py serve`) inherit it; the run that made it removes it at exit.
+if "DATA_DIR" not in os.environ:
+    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="music-test-data-")
+    atexit.register(shutil.rmtree, os.environ["DATA_DIR"], ignore_errors=True)
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from config.settings import *  # noqa: E402,F403
