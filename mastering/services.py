@@ -109,13 +109,6 @@ def _enqueue(task_path: str, pk) -> None:
     enqueue_after_commit(import_string(task_path), str(pk))
 
 
-def _measure(row, local: Path) -> dict:
-    """The engine's result for a stored file, as plain data; AnalysisError for a file it cannot measure."""
-    from mastering.analysis import analyze
-
-    return analyze(local, max_seconds=settings.MASTERING_MAX_SECONDS).to_dict()
-
-
 def _download(key: str, folder: str) -> Path:
     local = Path(folder) / f"audio{Path(key).suffix}"
     with default_storage.open(key, "rb") as remote, open(local, "wb") as out:
@@ -132,92 +125,98 @@ def _apply_measures(row, result: dict) -> list[str]:
     return ["duration_seconds", "sample_rate", "channels", "overall", "bands", "vector"]
 
 
-def analysis_run(*, analysis_id) -> None:
-    """Measure a queued analysis, compare it with its genre's targets, and store what to change."""
-    from mastering.analysis import AnalysisError
+def _measured_run(model, pk, *, finish=None) -> bool:
+    """The job both analyses and references run: measure the stored file and keep what was measured.
 
-    analysis = Analysis.objects.filter(pk=analysis_id, status__in=JobStatus.active()).first()
-    if analysis is None:
-        logger.info("analysis %s is not waiting to run; nothing to do", analysis_id)
-        return
-    with tempfile.TemporaryDirectory(prefix="analysis-") as folder:
+    `finish(locked_row, result)` sets what else the row keeps and returns those fields. A file the
+    engine cannot measure ends the row `failed`. Returns whether the row was finished `done`.
+    """
+    from mastering.analysis import AnalysisError, analyze
+
+    label = model._meta.verbose_name
+    row = model.objects.filter(pk=pk, status__in=JobStatus.active()).first()
+    if row is None:
+        logger.info("%s %s is not waiting to run; nothing to do", label, pk)
+        return False
+    with tempfile.TemporaryDirectory(prefix="mastering-") as folder:
         try:
-            result = _measure(analysis, _download(analysis.audio_key, folder))
+            result = analyze(_download(row.audio_key, folder), max_seconds=settings.MASTERING_MAX_SECONDS).to_dict()
         except AnalysisError as exc:
-            analysis_fail(analysis_id=analysis.pk, error=str(exc))
-            return
-    targets = selectors.genre_targets(genre=analysis.genre, user=analysis.owner)
-    advice = recommendations.recommend(
-        overall=result["overall"], bands=result["bands"], targets=targets, level=analysis.recommendation_level
-    )
+            _fail(model, pk, str(exc))
+            return False
+    extra = finish(row, result) if finish else {}
     with transaction.atomic():
-        locked = Analysis.objects.select_for_update().filter(pk=analysis.pk, status__in=JobStatus.active()).first()
+        locked = model.objects.select_for_update().filter(pk=pk, status__in=JobStatus.active()).first()
         if locked is None:
-            return  # deleted meanwhile, or finished by another delivery
-        fields = _apply_measures(locked, result)
-        locked.recommendations, locked.target_source = advice, targets.source
-        locked.platforms, locked.loudness_series = result["platforms"], result["loudness_series"]
-        fields += ["recommendations", "target_source", "platforms", "loudness_series"]
+            return False  # deleted meanwhile, or finished by another delivery
+        for field, value in extra.items():
+            setattr(locked, field, value)
+        fields = [*_apply_measures(locked, result), *extra]
         locked.save(update_fields=[*fields, *locked.mark_finished(JobStatus.DONE)])
-    logger.info("analysis %s done", analysis_id)
+    logger.info("%s %s done", label, pk)
+    return True
 
 
 @transaction.atomic
+def _fail(model, pk, error: str) -> None:
+    row = model.objects.select_for_update().filter(pk=pk, status__in=JobStatus.active()).first()
+    if row is not None:
+        row.save(update_fields=row.mark_finished(JobStatus.FAILED, error=error))
+        logger.info("%s %s failed: %s", model._meta.verbose_name, pk, error)
+
+
+def _delete(model, pk) -> None:
+    """Delete a row and, once that commits, its stored file."""
+    with transaction.atomic():
+        row = model.objects.select_for_update().get(pk=pk)
+        key = row.audio_key
+        row.delete()
+        delete_objects_after_commit([key])
+
+
+def analysis_run(*, analysis_id) -> None:
+    """Measure a queued analysis, compare it with its genre's targets, and store what to change."""
+
+    def compare(analysis: Analysis, result: dict) -> dict:
+        # Outside the row lock: the genre's targets are a read of other rows.
+        targets = selectors.genre_targets(genre=analysis.genre, user=analysis.owner)
+        advice = recommendations.recommend(
+            overall=result["overall"], bands=result["bands"], targets=targets, level=analysis.recommendation_level
+        )
+        return {
+            "recommendations": advice,
+            "target_source": targets.source,
+            "platforms": result["platforms"],
+            "loudness_series": result["loudness_series"],
+        }
+
+    _measured_run(Analysis, analysis_id, finish=compare)
+
+
 def analysis_fail(*, analysis_id, error: str) -> None:
     """End an analysis that is queued or running as `failed`, saying why."""
-    analysis = Analysis.objects.select_for_update().filter(pk=analysis_id, status__in=JobStatus.active()).first()
-    if analysis is not None:
-        analysis.save(update_fields=analysis.mark_finished(JobStatus.FAILED, error=error))
-        logger.info("analysis %s failed: %s", analysis_id, error)
+    _fail(Analysis, analysis_id, error)
 
 
 def analysis_delete(*, analysis_id) -> None:
     """Delete an analysis and its stored file."""
-    with transaction.atomic():
-        analysis = Analysis.objects.select_for_update().get(pk=analysis_id)
-        key = analysis.audio_key
-        analysis.delete()
-        delete_objects_after_commit([key])
+    _delete(Analysis, analysis_id)
 
 
 def reference_run(*, reference_id) -> None:
     """Measure a queued reference; a file the engine cannot read ends `failed`."""
-    from mastering.analysis import AnalysisError
-
-    reference = Reference.objects.filter(pk=reference_id, status__in=JobStatus.active()).first()
-    if reference is None:
-        logger.info("reference %s is not waiting to run; nothing to do", reference_id)
-        return
-    with tempfile.TemporaryDirectory(prefix="reference-") as folder:
-        try:
-            result = _measure(reference, _download(reference.audio_key, folder))
-        except AnalysisError as exc:
-            reference_fail(reference_id=reference.pk, error=str(exc))
-            return
-    with transaction.atomic():
-        locked = Reference.objects.select_for_update().filter(pk=reference.pk, status__in=JobStatus.active()).first()
-        if locked is None:
-            return
-        fields = _apply_measures(locked, result)
-        locked.save(update_fields=[*fields, *locked.mark_finished(JobStatus.DONE)])
-    selectors.forget_vectors()
-    logger.info("reference %s done", reference_id)
+    if _measured_run(Reference, reference_id):
+        selectors.forget_vectors()
 
 
-@transaction.atomic
 def reference_fail(*, reference_id, error: str) -> None:
-    reference = Reference.objects.select_for_update().filter(pk=reference_id, status__in=JobStatus.active()).first()
-    if reference is not None:
-        reference.save(update_fields=reference.mark_finished(JobStatus.FAILED, error=error))
-        logger.info("reference %s failed: %s", reference_id, error)
+    """End a reference that is queued or running as `failed`, saying why."""
+    _fail(Reference, reference_id, error)
 
 
 def reference_delete(*, reference_id) -> None:
-    with transaction.atomic():
-        reference = Reference.objects.select_for_update().get(pk=reference_id)
-        key = reference.audio_key
-        reference.delete()
-        delete_objects_after_commit([key])
+    """Delete one of the references and its stored file."""
+    _delete(Reference, reference_id)
     selectors.forget_vectors()
 
 
