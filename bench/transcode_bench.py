@@ -203,7 +203,8 @@ def child_transcode(track_id: str, breakdown: bool) -> None:
     from django.core.files.storage import default_storage
 
     import tracks.tasks  # noqa: F401  (a worker has its tasks imported)
-    from tracks import services, tags, transcode
+    from core import mp3
+    from tracks import services, tags
     from tracks.models import Track
 
     track = Track.objects.get(pk=track_id)
@@ -215,10 +216,10 @@ def child_transcode(track_id: str, breakdown: bool) -> None:
     if breakdown:
         timers = _Timers()
         timers.wrap(services.shutil, "copyfileobj", "storage read: original to temp file")
-        timers.wrap(transcode, "transcode_to_mp3", "ffmpeg (the project's argv)")
+        timers.wrap(mp3, "transcode_to_mp3", "ffmpeg (the project's argv)")
         timers.wrap(services, "_cover_of", "cover read from storage")
         timers.wrap(tags, "write_id3_tags", "ID3 tags + cover written (mutagen)")
-        timers.wrap(transcode, "verify_mp3", "verify_mp3")
+        timers.wrap(mp3, "verify_mp3", "verify_mp3")
         timers.wrap(default_storage, "save", "storage write: MP3")
         timers.wrap(services, "_track_transcoded", "database: track marked ready")
 
@@ -245,7 +246,7 @@ def child_transcode(track_id: str, breakdown: bool) -> None:
             "maxrss_children_before_kb": before_children,
             "ffmpeg_hwm_kb": ffmpeg_peak.peak_kb,
             "mp3_bytes": os.path.getsize(mp3_path),
-            "mp3_duration": transcode.mp3_duration(mp3_path),
+            "mp3_duration": mp3.mp3_duration(mp3_path),
             "mp3_sample_rate": info.properties.sample_rate,
             "mp3_kbps": info.properties.bitrate_kbps,
             "mp3_title": info.tags.title,

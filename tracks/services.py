@@ -18,10 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core import media, staging, storage
+from core import media, mp3, staging, storage
 from core.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from core.tasks import delete_objects_after_commit, enqueue_after_commit
-from tracks import files, tags, transcode
+from tracks import files, tags
 from tracks.models import Track, TrackDetails
 from tracks.signals import track_ready
 
@@ -366,9 +366,9 @@ def track_transcode(*, track_id) -> None:
         target = Path(folder) / "track.mp3"
         with default_storage.open(track.original_key, "rb") as remote, open(source, "wb") as out:
             shutil.copyfileobj(remote, out, COPY_CHUNK)
-        sample_rate = transcode.target_sample_rate(track.sample_rate)
+        sample_rate = mp3.target_sample_rate(track.sample_rate)
         try:
-            transcode.transcode_to_mp3(
+            mp3.transcode_to_mp3(
                 source,
                 target,
                 sample_rate=sample_rate,
@@ -376,10 +376,10 @@ def track_transcode(*, track_id) -> None:
                 timeout_seconds=settings.TRACKS_TRANSCODE_TIMEOUT_SECONDS,
             )
             tags.write_id3_tags(target, tag_set_of(getattr(track, "details", None)), _cover_of(track))
-            measured = transcode.verify_mp3(
+            measured = mp3.verify_mp3(
                 target, expected_duration=track.duration_seconds or 0.0, expected_sample_rate=sample_rate
             )
-        except transcode.TranscodeError as exc:
+        except mp3.TranscodeError as exc:
             track_transcode_fail(track_id=track.pk, error=str(exc))
             return
         key = files.mp3_key(track.owner_id, track.pk, attempt)
@@ -396,7 +396,7 @@ def _cover_of(track: Track) -> tags.CoverArt | None:
 
 
 @transaction.atomic
-def _track_transcoded(*, track_id, key: str, measured: transcode.Mp3Properties) -> None:
+def _track_transcoded(*, track_id, key: str, measured: mp3.Mp3Properties) -> None:
     """The MP3 at `key` is the track's, described by what its check measured; the track is ready."""
     track = Track.objects.select_for_update().filter(pk=track_id).first()
     if track is None or track.status != Track.Status.PROCESSING:

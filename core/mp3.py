@@ -337,3 +337,21 @@ def _skip_id3v2(file) -> int:
                 return offset
             size = (size << 7) | byte
         offset += 10 + size + (10 if header[5] & 0x10 else 0)  # footer flag
+
+
+def write_title_artist(path: Path, *, title: str, artist: str) -> None:
+    """Replace an MP3's tags with an ID3v2.4 tag of its title and artist (any ID3v1 tag removed).
+
+    The audio frames are not touched: an MP3 source keeps its encoding, only its tags change.
+    """
+    from mutagen.id3 import ID3, TIT2, TPE1, Encoding
+
+    id3 = ID3()
+    if title:
+        id3.add(TIT2(encoding=Encoding.UTF8, text=[title]))
+    if artist:
+        id3.add(TPE1(encoding=Encoding.UTF8, text=[artist]))
+    try:
+        id3.save(os.fspath(path), v1=0, v2_version=4)
+    except (MutagenError, OSError) as error:
+        raise TranscodeError(f"The MP3 could not be tagged: {error}") from None

@@ -1,4 +1,4 @@
-"""tracks.transcode: originals to 320 kbps CBR MP3 with ffmpeg, and the check of the result.
+"""core.mp3: originals to 320 kbps CBR MP3 with ffmpeg, and the check of the result.
 
 Every audio file is made with ffmpeg in tmp_path.
 """
@@ -14,9 +14,8 @@ from mutagen import File
 from mutagen.flac import FLAC, Picture
 from mutagen.mp3 import MONO, MP3, BitrateMode
 
-from tests.helpers.media import image_bytes, make_tone
-from tracks import transcode as transcode_module
-from tracks.transcode import (
+from core import mp3 as mp3_module
+from core.mp3 import (
     MP3_BITRATE_KBPS,
     TranscodeError,
     ffmpeg_command,
@@ -25,6 +24,7 @@ from tracks.transcode import (
     transcode_to_mp3,
     verify_mp3,
 )
+from tests.helpers.media import image_bytes, make_tone
 
 
 def ffmpeg(*args: str) -> None:
@@ -371,7 +371,7 @@ def test_timeout_on_an_input_that_never_arrives(tmp_path):
 
 
 def test_missing_ffmpeg(tmp_path, monkeypatch):
-    monkeypatch.setattr(transcode_module, "FFMPEG", "ffmpeg-that-is-not-installed")
+    monkeypatch.setattr(mp3_module, "FFMPEG", "ffmpeg-that-is-not-installed")
     source = make_tone(tmp_path / "in.wav", seconds=0.5)
     target = tmp_path / "out.mp3"
 
