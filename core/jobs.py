@@ -23,6 +23,7 @@ time limit so a task still running is never delivered twice by the broker.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -185,6 +186,19 @@ def heartbeat(model: type[models.Model], pk, *, every: float | None = None):
         thread.join(timeout=every + 5)
 
 
+class Deferred(Exception):
+    """The work cannot go on for `seconds` (an outside service's rate limit): the task is sent again then.
+
+    Raised by a service after it has put its own rows back where a later run picks them up; the
+    job row goes back to `pending`, queued for the time the task is due, so the stalled sweep
+    leaves it alone until then.
+    """
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"deferred for {seconds:.0f} s")
+        self.seconds = max(float(seconds), 1.0)
+
+
 def run_job(
     task, *, model: type[models.Model], pk, work: Callable[[], None], fail: Callable[[str], None], too_slow: str
 ) -> None:
@@ -192,11 +206,22 @@ def run_job(
 
     `fail(reason)` must end the row `failed` only if it is still being processed (a service).
     Transient errors propagate, so that the task's autoretry tries again; on the last retry the
-    row fails instead.
+    row fails instead. `Deferred` sends the task again after its delay, however often.
     """
     try:
         with heartbeat(model, pk):
             work()
+    except Deferred as deferred:
+        countdown = math.ceil(deferred.seconds)
+        due = timezone.now() + timedelta(seconds=countdown)
+        model._default_manager.filter(pk=pk, status__in=JobStatus.active()).update(
+            status=JobStatus.PENDING if model.uses(JobStatus.PENDING) else JobStatus.PROCESSING,
+            queued_at=due,
+            started_at=None,
+            heartbeat_at=None,
+        )
+        logger.info("%s %s deferred for %d s: %s", model.__name__, pk, countdown, deferred)
+        task.apply_async(args=(str(pk),), countdown=countdown)
     except SoftTimeLimitExceeded:
         fail(too_slow)
     except Exception as exc:

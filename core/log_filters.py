@@ -13,10 +13,12 @@ import re
 _SECRET_NAMES = (
     r"token|access|refresh|password|secret|signature|x-amz-signature|x-amz-credential"
     r"|x-amz-security-token|authorization|api_key|apikey|code"
+    r"|client_id|client_secret|oauth_token|secret_token"
 )
 _QUERY_SECRET = re.compile(rf"(?i)([?&](?:{_SECRET_NAMES})=)[^&\s\"']+")
 _JSON_SECRET = re.compile(rf"(?i)([\"'](?:{_SECRET_NAMES})[\"']\s*:\s*[\"'])[^\"']+")
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+# "Bearer <token>", and SoundCloud's "OAuth <token>" (a word of 16 characters or more after it).
+_BEARER = re.compile(r"(?i)(bearer\s+|oauth\s+(?=[A-Za-z0-9._~+/=-]{16}))[A-Za-z0-9._~+/=-]+")
 # The local storage endpoint carries its signed token in the path. Without the leading slash
 # too: the URL resolver's errors name the path as 'api/storage/<token>/'.
 _STORAGE_PATH = re.compile(r"(api/storage/)[^/\s?#\"'<>]+")

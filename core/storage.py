@@ -274,6 +274,18 @@ def save_exactly(key: str, content) -> None:
         raise OSError(f"storage stored {key!r} as {stored_as!r}")
 
 
+def copy_object(source: str, target: str) -> None:
+    """Store a copy of the object at `source` under `target` (S3 copies it server side)."""
+    if uses_s3():
+        bucket = default_storage.bucket_name
+        default_storage.connection.meta.client.copy_object(
+            Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": source}
+        )
+        return
+    with default_storage.open(source, "rb") as handle:
+        save_exactly(target, handle)
+
+
 def object_exists(key: str) -> bool:
     return bool(key) and default_storage.exists(key)
 

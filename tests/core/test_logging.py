@@ -289,3 +289,25 @@ def test_runserver_as_make_run_starts_it_never_prints_a_storage_token(tmp_path, 
     # Redacted, not silenced: runserver's access line and Django's request warning are both there.
     assert '"GET /api/storage/[redacted]/ HTTP/1.1" 403' in printed, printed
     assert "Forbidden: /api/storage/[redacted]/" in printed, printed
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("GET https://api-v2.soundcloud.com/tracks/1?client_id=a3e059563d7fd3372b49b37f00a00bcf&x=1", "a3e0595"),
+        ("POST /oauth2/token grant_type=client_credentials&client_secret=s3cr3t-value-here", "s3cr3t"),
+        ("GET /stream?secret_token=s-AbCdEfGh", "s-AbCdEfGh"),
+        ("Authorization: OAuth 2-295412-12345678-AbCdEfGhIjKlMnOp", "AbCdEfGhIjKlMnOp"),
+        ('{"oauth_token": "2-295412-abcdef"}', "2-295412-abcdef"),
+    ],
+)
+def test_soundcloud_credentials_are_redacted(line, secret):
+    from core.log_filters import redact
+
+    assert secret not in redact(line)
+
+
+def test_ordinary_words_after_oauth_are_kept():
+    from core.log_filters import redact
+
+    assert redact("log in with an OAuth token from your account") == "log in with an OAuth token from your account"

@@ -16,7 +16,7 @@ def test_a_redelivered_transcode_does_nothing_twice(client_a, audio_files, monke
     [result] = upload(client_a, {"twice.flac": audio_files["flac"]})
     track = Track.objects.get(pk=result["track_id"])
     calls = []
-    monkeypatch.setattr(services.transcode, "transcode_to_mp3", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(services.mp3, "transcode_to_mp3", lambda *a, **k: calls.append(1))
 
     tasks.track_transcode.delay(str(track.pk))  # a duplicate delivery after success
 
