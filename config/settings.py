@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tracks",
     "learning",
     "mastering",
+    "downloads",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,8 @@ SPECTACULAR_SETTINGS = {
         "TrackStatusEnum": "tracks.models.Track.status_choices",
         "MeasuredStatusEnum": "mastering.models.Analysis.status_choices",
         "RecommendationLevelEnum": "mastering.models.RecommendationLevel",
+        "DownloadStatusEnum": "downloads.models.Download.status_choices",
+        "DownloadTrackStateEnum": "downloads.models.TrackState",
         "HealthStatusEnum": ["ok", "unavailable"],
     },
 }
@@ -326,10 +329,37 @@ TRACKS_TRANSCODE_TIMEOUT_SECONDS = env_int("TRACKS_TRANSCODE_TIMEOUT_SECONDS", 9
 MASTERING_MAX_UPLOAD_MB = env_int("MASTERING_MAX_UPLOAD_MB", 500)
 MASTERING_MAX_SECONDS = env_int("MASTERING_MAX_SECONDS", 4 * 3600)
 MASTERING_TASK_TIME_LIMIT_SECONDS = env_int("MASTERING_TASK_TIME_LIMIT_SECONDS", 1800)
+# SoundCloud downloads (downloads app): see the README's "Downloads" section.
+DOWNLOADS_MAX_TRACKS = env_int("DOWNLOADS_MAX_TRACKS", 50)
+DOWNLOADS_CONCURRENCY = env_int("DOWNLOADS_CONCURRENCY", 4)
+DOWNLOADS_MAX_ACTIVE_PER_USER = env_int("DOWNLOADS_MAX_ACTIVE_PER_USER", 3)  # pending or running at once
+DOWNLOADS_URL_TTL = env_int("DOWNLOADS_URL_TTL", 3600)
+DOWNLOADS_RETENTION_HOURS = env_int("DOWNLOADS_RETENTION_HOURS", 24)
+# Hosts a track URL may name: "example.com" exactly that host, ".example.com" it and its subdomains.
+# Only an exact entry may resolve to a private, loopback or link-local address.
+DOWNLOADS_ALLOWED_HOSTS = env_list("DOWNLOADS_ALLOWED_HOSTS", [".soundcloud.com"])
+# SoundCloud's media CDNs: reached only while the SoundCloud extractor fetches a soundcloud.com track.
+DOWNLOADS_SOUNDCLOUD_MEDIA_HOSTS = env_list("DOWNLOADS_SOUNDCLOUD_MEDIA_HOSTS", [".sndcdn.com", ".soundcloud.cloud"])
+DOWNLOADS_TRACK_TIMEOUT_SECONDS = env_int("DOWNLOADS_TRACK_TIMEOUT_SECONDS", 300)  # fetching; converting again
+DOWNLOADS_MAX_TRACK_MB = env_int("DOWNLOADS_MAX_TRACK_MB", 500)
+# Below SoundCloud's limit of about 600 requests per 10 minutes, shared by every worker (core.pacing).
+SOUNDCLOUD_REQUESTS_PER_10_MINUTES = env_int("SOUNDCLOUD_REQUESTS_PER_10_MINUTES", 500)
+SOUNDCLOUD_CLIENT_ID = env_str("SOUNDCLOUD_CLIENT_ID")
+SOUNDCLOUD_CLIENT_SECRET = env_str("SOUNDCLOUD_CLIENT_SECRET")
+SOUNDCLOUD_AUTH_TOKEN = env_str("SOUNDCLOUD_AUTH_TOKEN")
+# A whole batch: every track's fetch and conversion at the configured concurrency, and the zip.
+DOWNLOADS_TASK_TIME_LIMIT_SECONDS = (
+    -(-DOWNLOADS_MAX_TRACKS // DOWNLOADS_CONCURRENCY) * 2 * DOWNLOADS_TRACK_TIMEOUT_SECONDS + 600
+)
+
 # The longest hard time limit of any task (the transcode's: its ffmpeg timeout, then the worker's
 # soft and hard limits). Redis hands an unacknowledged task to another worker after the visibility
 # timeout: above that limit, so a task still running is never delivered twice by the broker.
-JOB_LONGEST_TIME_LIMIT_SECONDS = max(TRACKS_TRANSCODE_TIMEOUT_SECONDS + 90, MASTERING_TASK_TIME_LIMIT_SECONDS + 30)
+JOB_LONGEST_TIME_LIMIT_SECONDS = max(
+    TRACKS_TRANSCODE_TIMEOUT_SECONDS + 90,
+    MASTERING_TASK_TIME_LIMIT_SECONDS + 30,
+    DOWNLOADS_TASK_TIME_LIMIT_SECONDS + 60,
+)
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_LONGEST_TIME_LIMIT_SECONDS + 300}
 else:  # one folder both ways: every process of this machine sends to and takes from it

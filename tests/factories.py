@@ -328,3 +328,26 @@ class MasteringSettingsFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     default_genre = "Psytrance"
     default_recommendation_level = "suggestive"
+
+
+class DownloadFactory(factory.django.DjangoModelFactory):
+    """A user's download waiting for its worker (`pending`, queued now), with no tracks yet."""
+
+    class Meta:
+        model = "downloads.Download"
+
+    owner = factory.SubFactory(UserFactory)
+    total = 1
+    queued_at = factory.LazyFunction(timezone.now)
+
+
+class DownloadTrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "downloads.DownloadTrack"
+
+    download = factory.SubFactory(DownloadFactory)
+    position = factory.Sequence(lambda n: n)
+    source_id = factory.Sequence(lambda n: str(100000 + n))
+    url = factory.Sequence(lambda n: f"https://soundcloud.com/artist/track-{n}")
+    title = factory.Sequence(lambda n: f"Track {n}")
+    artist = "Artist"

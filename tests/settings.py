@@ -34,3 +34,14 @@ from config.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # collectstatic does not run for tests: no manifest to look hashed names up in.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+
+# Downloads: the fake source (tests.fakes.source.py) listens on 127.0.0.1, allow-listed exactly
+# (an exact entry is the only way a loopback address is fetched); a hung source is cut after a few seconds.
+DOWNLOADS_ALLOWED_HOSTS = [".soundcloud.com", "127.0.0.1"]
+DOWNLOADS_TRACK_TIMEOUT_SECONDS = 6
+
+# The embedded pass's test database is a file, not SQLite's shared in-memory database: threads (a
+# download's tracks) then each get a connection that waits for the write lock (WAL, busy timeout)
+# as `make run`'s processes do, where the in-memory one fails with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

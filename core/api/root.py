@@ -43,12 +43,24 @@ class LearningLinksSerializer(serializers.Serializer):
     settings = LinkField("learning-settings", help_text="Your scheduler and desired retention.")
 
 
+class MasteringLinksSerializer(serializers.Serializer):
+    analyses = LinkField("mastering-analysis-list", help_text="Your analyses; POST a mix to analyse.")
+    references = LinkField("mastering-reference-list", help_text="Reference masters: built in and your own.")
+    settings = LinkField("mastering-settings", help_text="Your default genre and recommendation level.")
+
+
+class DownloadsLinksSerializer(serializers.Serializer):
+    downloads = LinkField("download-list", help_text="Your SoundCloud downloads; POST tracks to zip.")
+
+
 class ApiRootSerializer(serializers.Serializer):
     auth = AuthLinksSerializer(source="*", read_only=True)
     health = LinkField("health", help_text="Whether the database, broker, storage and ffmpeg work.")
     chants = ChantsLinksSerializer(source="*", read_only=True)
     tracks = TracksLinksSerializer(source="*", read_only=True)
     learning = LearningLinksSerializer(source="*", read_only=True)
+    mastering = MasteringLinksSerializer(source="*", read_only=True)
+    downloads = DownloadsLinksSerializer(source="*", read_only=True)
     schema = LinkField("schema", help_text="The OpenAPI 3 schema: YAML, or JSON with ?format=json.")
     docs = LinkField("swagger-ui", help_text="Swagger UI.")
     redoc = LinkField("redoc", help_text="ReDoc.")

@@ -196,6 +196,12 @@ ROOT_PATHS = {
         "stats": "/api/learning/stats/",
         "settings": "/api/learning/settings/",
     },
+    "mastering": {
+        "analyses": "/api/mastering/analyses/",
+        "references": "/api/mastering/references/",
+        "settings": "/api/mastering/settings/",
+    },
+    "downloads": {"downloads": "/api/downloads/"},
     "schema": "/api/schema/",
     "docs": "/api/docs/",
     "redoc": "/api/redoc/",

@@ -1,0 +1,254 @@
+"""Fetching one track's audio with yt-dlp's Python API, inside the egress guard. No Django imports.
+
+yt-dlp is the engine scdl 3 is built on; it is pinned in requirements/base.txt, because
+SoundCloud changes what it serves (MP3 and Opus progressive streams until 2025, AAC over HLS
+since), and a new yt-dlp is how the project follows it: one line to bump.
+
+* **Which extractor.** A URL on a SoundCloud host (soundcloud.com and its subdomains) is read by
+  yt-dlp's SoundCloud extractor and nothing else; a URL on another host an operator allow-listed
+  by the generic extractor, which downloads a direct audio file. No other extractor is loaded,
+  so a URL can never reach one of yt-dlp's thousand other site handlers. A set or a playlist is
+  refused: a request names tracks.
+* **Which format (scdl's choice).** The original upload (yt-dlp's `download` format, which the
+  extractor offers when the uploader allows downloads and it is still available), else the best
+  stream by yt-dlp's own ranking. A stream SoundCloud marks as a preview (Go+ tracks give a
+  30-second `snipped` stream to clients without a Go+ account) is never taken for the track:
+  when only previews are offered the track fails with "preview only". Geo-blocked and DRM-only
+  tracks fail with that reason (the extractor's GeoRestrictedError and DRM report).
+* **Credentials.** `client_id` (SOUNDCLOUD_CLIENT_ID) is handed to the extractor through its own
+  cache, where it keeps the id it scrapes from soundcloud.com; an `auth_token`
+  (SOUNDCLOUD_AUTH_TOKEN, a Go+ account's OAuth token, as scdl's `--auth-token`) logs in the
+  way yt-dlp documents it (username `oauth`, the token as password). Neither ever appears in an
+  error message: messages are the project's own, or yt-dlp's with every URL reduced to its host.
+* **Egress.** Every connection yt-dlp makes goes through a `core.egress.EgressGuard` (a SOCKS5
+  proxy on loopback in this process): the guard checks the host name and every address it
+  resolves to, so a redirect to localhost or to 169.254.169.254 is refused where it would have
+  connected. The guard also ends the track's tunnels at its deadline and past its byte limit:
+  a source that stalls, drips or never ends cannot hold a worker beyond the per-track timeout.
+* **Pacing.** Every request to a SoundCloud API host first takes a slot of the shared request
+  budget (core.pacing, passed in as `pace`); a 429 pauses the budget for its `Retry-After`
+  for every worker and the request is tried again after the pause. Media hosts (SoundCloud's
+  CDNs) are not counted: the limit is SoundCloud's API limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yt_dlp
+from yt_dlp.networking.exceptions import HTTPError
+from yt_dlp.utils import DownloadError, ExtractorError, GeoRestrictedError
+
+from core import egress
+from core.pacing import retry_after_seconds
+
+SOUNDCLOUD = egress.HostRules([".soundcloud.com"])
+PREVIEW_ONLY = (
+    "Preview only: SoundCloud offers a 30-second preview of this track (a Go+ track) and not the track "
+    "itself; a Go+ account's token (SOUNDCLOUD_AUTH_TOKEN) is needed for the whole track."
+)
+MAX_429_RETRIES = 5
+
+
+class FetchFailed(Exception):
+    """This track cannot be fetched; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a track may be fetched from, and with what."""
+
+    allowed: egress.HostRules  # hosts a track URL may name (DOWNLOADS_ALLOWED_HOSTS)
+    soundcloud_media: egress.HostRules  # SoundCloud's CDN hosts, reached only by the SoundCloud extractor
+    client_id: str = ""
+    auth_token: str = ""
+    paced: egress.HostRules = SOUNDCLOUD  # hosts whose requests take a slot of the budget (SoundCloud's API)
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_seconds: float
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class Fetched:
+    path: Path
+    format_id: str
+    original: bool  # the uploader's own file, not a stream
+
+
+def is_soundcloud(url: str) -> bool:
+    return SOUNDCLOUD.allows(urlsplit(url).hostname or "")
+
+
+class _Logger:
+    """yt-dlp's messages, kept for the error message and never written to the logs (URLs carry tokens)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.too_large = False
+
+    def debug(self, message: str) -> None:
+        # yt-dlp's only word when a file is over max_filesize; the download then simply ends.
+        self.too_large = self.too_large or "larger than max-filesize" in message
+
+    def info(self, message: str) -> None:
+        pass
+
+    def warning(self, message: str) -> None:
+        pass
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
+
+class _PacedYoutubeDL(yt_dlp.YoutubeDL):
+    """yt-dlp whose requests to SoundCloud's API take a slot of the shared budget, and wait out a 429."""
+
+    def __init__(self, params: dict, *, pace, paced: egress.HostRules, deadline: float, clock: Callable[[], float]):
+        super().__init__(params)
+        self._pace, self._paced, self._deadline, self._clock = pace, paced, deadline, clock
+
+    def urlopen(self, req):
+        url = req if isinstance(req, str) else req.url
+        if self._pace is None or not self._paced.allows(urlsplit(url).hostname or ""):
+            return super().urlopen(req)
+        for _ in range(MAX_429_RETRIES):
+            # The wait counts against the track's time limit; PaceTimeout (the caller defers the
+            # job) when the budget would not allow the request before it.
+            self._pace.acquire(deadline=self._pace.clock() + max(self._deadline - self._clock(), 0.0))
+            try:
+                return super().urlopen(req)
+            except HTTPError as error:
+                if error.status != 429:
+                    raise
+                self._pace.pause(retry_after_seconds(error.response.headers.get("Retry-After")))
+        raise FetchFailed("SoundCloud kept answering 429 (too many requests); try again later.")
+
+
+def fetch(url: str, folder: Path, *, source: Source, limits: Limits, pace=None, clock=None) -> Fetched:
+    """Download the audio of the track at `url` into `folder`; raise FetchFailed saying why not.
+
+    `pace` is a core.pacing.Pace for SoundCloud's API (None: not paced); its PaceTimeout
+    propagates when the budget would not allow a request within the track's time limit. The file
+    is whatever the source serves (MP3, M4A, Opus, FLAC, ...); converting it is the caller's.
+    """
+    import time
+
+    clock = clock or time.monotonic
+    try:
+        host = egress.check_url(url, source.allowed)
+    except egress.EgressRefused as refused:
+        raise FetchFailed(str(refused)) from None
+    soundcloud = SOUNDCLOUD.allows(host)
+    deadline = clock() + limits.timeout_seconds
+    # Connections may go to the allowed hosts; a SoundCloud page also to SoundCloud's CDNs.
+    rules = source.allowed.with_hosts(source.soundcloud_media.entries) if soundcloud else source.allowed
+    # A little room over the file's limit for the API's JSON and HLS playlists.
+    guard_bytes = limits.max_bytes + limits.max_bytes // 20 + 1_000_000
+    logger = _Logger()
+    with egress.EgressGuard(rules, deadline=deadline, max_bytes=guard_bytes) as guard:
+        params = _params(folder, source=source, limits=limits, soundcloud=soundcloud, proxy=guard.proxy_url)
+        params["logger"] = logger
+        try:
+            paced = _PacedYoutubeDL(params, pace=pace, paced=source.paced, deadline=deadline, clock=clock)
+            with paced as ydl:
+                if source.client_id and soundcloud:
+                    ydl.cache.store("soundcloud", "client_id", source.client_id)
+                return _download(ydl, url, logger=logger, limits=limits)
+        except FetchFailed:
+            raise
+        except (DownloadError, ExtractorError, OSError) as error:
+            raise FetchFailed(_reason(error, guard, logger, limits)) from None
+
+
+def _params(folder: Path, *, source: Source, limits: Limits, soundcloud: bool, proxy: str) -> dict:
+    params = {
+        "proxy": proxy,
+        "socket_timeout": min(30.0, limits.timeout_seconds),
+        "paths": {"home": str(folder), "temp": str(folder)},
+        "outtmpl": {"default": "source.%(ext)s"},
+        "cachedir": str(folder / "yt-dlp-cache"),
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "noplaylist": True,
+        "allowed_extractors": ["soundcloud"] if soundcloud else ["generic"],
+        "max_filesize": limits.max_bytes,
+        "retries": 2,
+        "fragment_retries": 2,
+        "extractor_retries": 0,
+        "skip_unavailable_fragments": False,  # a stream with a hole is a failed track, not a shorter one
+        "external_downloader": {"default": "native"},  # everything in this process, through the guard
+        "concurrent_fragment_downloads": 1,
+        "fixup": "never",
+        "overwrites": True,
+        "check_formats": False,
+    }
+    if soundcloud and source.auth_token:
+        params["username"], params["password"] = "oauth", source.auth_token
+    return params
+
+
+def _download(ydl: yt_dlp.YoutubeDL, url: str, *, logger: _Logger, limits: Limits) -> Fetched:
+    info = ydl.extract_info(url, download=False, process=False)
+    if info is None:
+        raise FetchFailed("The source gave no track at this URL.")
+    if info.get("_type") in ("playlist", "multi_video"):
+        raise FetchFailed("This URL is a set or playlist; name each track on its own.")
+    formats = info.get("formats") or []
+    if formats:
+        full = [f for f in formats if "preview" not in (f.get("format_id") or "")]
+        if not full:
+            raise FetchFailed(PREVIEW_ONLY)
+        ydl.params["format"] = "download/bestaudio[format_id!*=preview]/best[format_id!*=preview]"
+    result = ydl.process_ie_result(info, download=True)
+    downloads = (result or {}).get("requested_downloads") or []
+    path = Path(downloads[0]["filepath"]) if downloads and downloads[0].get("filepath") else None
+    if path is None or not path.is_file() or path.stat().st_size == 0:
+        if logger.too_large:
+            raise FetchFailed(f"The file is larger than {limits.max_bytes / 1_000_000:g} MB.")
+        raise FetchFailed("The source sent no audio.")
+    format_id = str(result.get("format_id") or "")
+    return Fetched(path=path, format_id=format_id, original=format_id == "download")
+
+
+_URL = re.compile(r"\b(?:https?|ftp|file)://[^\s'\"<>]+", re.IGNORECASE)
+_PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*)?(?:[\w-]+:\s)?")
+
+
+def _reason(error: Exception, guard, logger: _Logger, limits: Limits) -> str:
+    """The user's reason for a failed fetch, from what the guard refused first, then yt-dlp."""
+    if guard.deadline_passed:
+        return f"The download took longer than {limits.timeout_seconds:g} s and was stopped."
+    if guard.over_size:
+        return f"The file is larger than {limits.max_bytes / 1_000_000:g} MB."
+    if guard.refusals:
+        return guard.refusals[0]
+    cause = getattr(error, "exc_info", None)
+    cause = cause[1] if cause else error
+    if isinstance(cause, GeoRestrictedError) or isinstance(error, GeoRestrictedError):
+        return "Geo-blocked: SoundCloud does not serve this track in the server's country."
+    text = str(error)
+    if "DRM" in text:
+        return "DRM-protected: SoundCloud serves this track only encrypted, which cannot be downloaded."
+    if "Unsupported URL" in text:
+        return "There is no audio file at this URL (the source answered with something else, such as a web page)."
+    if isinstance(cause, HTTPError):
+        return f"The source answered HTTP {cause.status} ({cause.reason or 'error'})."
+    if "HTTP Error 404" in text or "404" in text and "Not Found" in text:
+        return "The source answered HTTP 404 (Not Found)."
+    text = logger.errors[-1] if logger.errors and not text else text
+    return _without_urls(text) or "The track could not be downloaded."
+
+
+def _without_urls(text: str) -> str:
+    """yt-dlp's message with every URL reduced to its host (query strings carry client ids and tokens)."""
+    text = _URL.sub(lambda m: urlsplit(m.group(0)).hostname or "a URL", text.strip())
+    text = _PREFIX.sub("", text).strip()
+    return text[:500]

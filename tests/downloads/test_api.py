@@ -1,0 +1,126 @@
+"""The downloads API: what a request must hold, who sees what, and what can be deleted when.
+
+The job itself is tested in test_job.py; here it is only queued (the queue call is recorded).
+"""
+
+import uuid
+
+import pytest
+
+from core.jobs import JobStatus
+from downloads.models import Download, DownloadTrack
+from tests.factories import DownloadFactory, DownloadTrackFactory
+
+pytestmark = pytest.mark.django_db
+
+TRACK = {"id": "123456", "url": "https://soundcloud.com/artist/track", "title": "Track", "artist": "Artist"}
+
+
+@pytest.fixture(autouse=True)
+def queued(monkeypatch):
+    """The task ids the requests queued (the job does not run in these tests)."""
+    sent = []
+    monkeypatch.setattr("downloads.services.enqueue_after_commit", lambda task, *args: sent.append((task.name, args)))
+    return sent
+
+
+def post(client, body, **kwargs):
+    return client.post("/api/downloads/", body, format="json", **kwargs)
+
+
+def test_a_request_is_accepted_and_queued_on_the_network_queue(client_a, queued, settings):
+    response = post(client_a, {"tracks": [TRACK, {**TRACK, "id": 7, "artist": ""}]})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "pending" and body["total"] == 2 and body["progress"] == {"done": 0, "total": 2}
+    assert body["download_url"] is None
+    assert [t["state"] for t in body["tracks"]] == ["queued", "queued"]
+    assert queued == [("downloads.tasks.download_run", (body["id"],))]
+    assert settings.CELERY_TASK_ROUTES["downloads.tasks.*"] == {"queue": "network"}
+    rows = DownloadTrack.objects.filter(download_id=body["id"]).order_by("position")
+    assert [(r.source_id, r.artist) for r in rows] == [("123456", "Artist"), ("7", "")]
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({}, ["tracks"]),
+        ({"tracks": []}, ["tracks"]),
+        ({"tracks": "x"}, ["tracks"]),
+        ({"tracks": [TRACK, {**TRACK, "title": None}]}, ["tracks", "1", "title"]),
+        ({"tracks": [{k: v for k, v in TRACK.items() if k != "url"}]}, ["tracks", "0", "url"]),
+        ({"tracks": [{**TRACK, "url": 5}]}, ["tracks", "0", "url"]),
+        ({"tracks": [{**TRACK, "id": True}]}, ["tracks", "0", "id"]),
+        ({"tracks": [{**TRACK, "id": ""}]}, ["tracks", "0", "id"]),
+        ({"tracks": [{**TRACK, "id": [1]}]}, ["tracks", "0", "id"]),
+        ({"tracks": [{**TRACK, "title": "t" * 301}]}, ["tracks", "0", "title"]),
+        ({"tracks": [{**TRACK, "url": "https://soundcloud.com/" + "a" * 2000}]}, ["tracks", "0", "url"]),
+        ({"tracks": [TRACK, "not an object"]}, ["tracks", "1"]),
+    ],
+)
+def test_an_invalid_body_says_which_track_and_field(client_a, queued, body, where):
+    response = post(client_a, body)
+    assert response.status_code == 400
+    errors = response.json()
+    for key in where:
+        assert key in errors, errors
+        errors = errors[key]
+    assert queued == [] and not Download.objects.exists()
+
+
+def test_more_than_the_maximum_of_tracks_is_refused(client_a, settings):
+    response = post(client_a, {"tracks": [TRACK] * (settings.DOWNLOADS_MAX_TRACKS + 1)})
+    assert response.status_code == 400
+    assert "tracks" in response.json()
+    assert post(client_a, {"tracks": [TRACK] * settings.DOWNLOADS_MAX_TRACKS}).status_code == 202
+
+
+def test_a_non_json_body_is_refused(client_a):
+    response = client_a.post("/api/downloads/", "tracks=x", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+
+
+def test_too_many_running_downloads_are_refused_until_one_finishes(client_a, user, settings):
+    settings.DOWNLOADS_MAX_ACTIVE_PER_USER = 2
+    assert post(client_a, {"tracks": [TRACK]}).status_code == 202
+    assert post(client_a, {"tracks": [TRACK]}).status_code == 202
+    response = post(client_a, {"tracks": [TRACK]})
+    assert response.status_code == 429
+    assert "2 downloads pending or running" in response.json()["detail"]
+    Download.objects.filter(owner=user).update(status=JobStatus.DONE)
+    assert post(client_a, {"tracks": [TRACK]}).status_code == 202
+
+
+def test_anonymous_requests_are_refused(api_client):
+    assert post(api_client, {"tracks": [TRACK]}).status_code == 401
+    assert api_client.get("/api/downloads/").status_code == 401
+
+
+def test_another_users_download_is_invisible(client_a, client_b, other_user):
+    theirs = DownloadFactory(owner=other_user)
+    assert client_a.get(f"/api/downloads/{theirs.pk}/").status_code == 404
+    assert client_a.delete(f"/api/downloads/{theirs.pk}/").status_code == 404
+    assert client_a.get("/api/downloads/").json()["results"] == []
+    assert client_a.get(f"/api/downloads/{uuid.uuid4()}/").status_code == 404
+    assert client_a.get("/api/downloads/not-a-uuid/").status_code == 404
+    assert Download.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_list_shows_counts_without_tracks(client_a, user):
+    download = DownloadFactory(owner=user, total=3, status=JobStatus.RUNNING)
+    DownloadTrackFactory(download=download, state="done")
+    DownloadTrackFactory(download=download, state="failed", error="x")
+    DownloadTrackFactory(download=download, state="downloading")
+    [row] = client_a.get("/api/downloads/").json()["results"]
+    assert row["id"] == str(download.pk) and row["status"] == "running"
+    assert row["progress"] == {"done": 2, "total": 3}
+    assert (row["successful"], row["failed_count"]) == (1, 1)
+    assert "tracks" not in row and "download_url" not in row
+
+
+def test_a_running_download_cannot_be_deleted_a_finished_one_can(client_a, user):
+    running = DownloadFactory(owner=user, status=JobStatus.RUNNING)
+    assert client_a.delete(f"/api/downloads/{running.pk}/").status_code == 409
+    done = DownloadFactory(owner=user, status=JobStatus.DONE)
+    assert client_a.delete(f"/api/downloads/{done.pk}/").status_code == 204
+    assert not Download.objects.filter(pk=done.pk).exists()
