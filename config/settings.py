@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "learning",
     "mastering",
     "downloads",
+    "wrapped",
 ]
 
 MIDDLEWARE = [
@@ -347,6 +348,16 @@ SOUNDCLOUD_REQUESTS_PER_10_MINUTES = env_int("SOUNDCLOUD_REQUESTS_PER_10_MINUTES
 SOUNDCLOUD_CLIENT_ID = env_str("SOUNDCLOUD_CLIENT_ID")
 SOUNDCLOUD_CLIENT_SECRET = env_str("SOUNDCLOUD_CLIENT_SECRET")
 SOUNDCLOUD_AUTH_TOKEN = env_str("SOUNDCLOUD_AUTH_TOKEN")
+# Spotify (wrapped app): see the README's "Spotify Wrapped" section.
+SPOTIFY_CLIENT_ID = env_str("SPOTIFY_CLIENT_ID")
+SPOTIFY_CLIENT_SECRET = env_str("SPOTIFY_CLIENT_SECRET")
+SPOTIFY_REDIRECT_URI = env_str("SPOTIFY_REDIRECT_URI")
+SPOTIFY_API_BASE_URL = env_str("SPOTIFY_API_BASE_URL", "https://api.spotify.com/v1/")
+SPOTIFY_ACCOUNTS_BASE_URL = env_str("SPOTIFY_ACCOUNTS_BASE_URL", "https://accounts.spotify.com/")
+# Fernet keys for the stored refresh tokens, newest first (wrapped.crypto); one derived from
+# DJANGO_SECRET_KEY is always tried last.
+SPOTIFY_TOKEN_KEYS = env_list("SPOTIFY_TOKEN_KEYS", [])
+
 # A whole batch: every track's fetch and conversion at the configured concurrency, and the zip.
 DOWNLOADS_TASK_TIME_LIMIT_SECONDS = (
     -(-DOWNLOADS_MAX_TRACKS // DOWNLOADS_CONCURRENCY) * 2 * DOWNLOADS_TRACK_TIMEOUT_SECONDS + 600

@@ -1,5 +1,5 @@
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 import factory
 from django.conf import settings
@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from chants.models import Song
 from core.storage import new_staging_key
+from wrapped import crypto
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 # The management form of the song admin's inline of uploads, which every admin POST needs.
@@ -351,3 +352,36 @@ class DownloadTrackFactory(factory.django.DjangoModelFactory):
     url = factory.Sequence(lambda n: f"https://soundcloud.com/artist/track-{n}")
     title = factory.Sequence(lambda n: f"Track {n}")
     artist = "Artist"
+
+
+class SpotifyAccountFactory(factory.django.DjangoModelFactory):
+    """A linked Spotify account whose refresh token is `refresh-<n>` (encrypted as it is stored)."""
+
+    class Meta:
+        model = "wrapped.SpotifyAccount"
+
+    user = factory.SubFactory(UserFactory)
+    spotify_user_id = factory.Sequence(lambda n: f"spotify-user-{n}")
+    display_name = factory.Sequence(lambda n: f"Listener {n}")
+    authorized_at = factory.LazyFunction(timezone.now)
+    refresh_token_encrypted = factory.Sequence(lambda n: crypto.encrypt(f"refresh-{n}"))
+
+
+class WrappedMonthFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "wrapped.WrappedMonth"
+
+    user = factory.SubFactory(UserFactory)
+    month_key = "2026-11"
+    top_track_ids = factory.LazyFunction(lambda: {"short_term": ["t1"], "medium_term": [], "long_term": []})
+    top_artist_ids = factory.LazyFunction(lambda: {"short_term": ["a1"], "medium_term": [], "long_term": []})
+    top_genres = factory.LazyFunction(lambda: {"short_term": {"techno": 1}, "medium_term": {}, "long_term": {}})
+
+
+class ReleaseRadarWeekFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "wrapped.ReleaseRadarWeek"
+
+    user = factory.SubFactory(UserFactory)
+    week_start = date(2026, 11, 22)
+    track_ids = factory.LazyFunction(lambda: ["t1", "t2"])
