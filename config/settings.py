@@ -357,6 +357,14 @@ SPOTIFY_ACCOUNTS_BASE_URL = env_str("SPOTIFY_ACCOUNTS_BASE_URL", "https://accoun
 # Fernet keys for the stored refresh tokens, newest first (wrapped.crypto); one derived from
 # DJANGO_SECRET_KEY is always tried last.
 SPOTIFY_TOKEN_KEYS = env_list("SPOTIFY_TOKEN_KEYS", [])
+# `development` (every app without extended quota) or `extended`: which requests the jobs make.
+SPOTIFY_QUOTA_MODE = env_str("SPOTIFY_QUOTA_MODE", "development")
+if SPOTIFY_QUOTA_MODE not in ("development", "extended"):
+    raise ImproperlyConfigured('SPOTIFY_QUOTA_MODE is "development" or "extended".')
+# The app's requests per rolling 30 s, shared by every worker; a 429's Retry-After over the wait
+# limit reschedules the user's task instead of holding a worker.
+SPOTIFY_REQUESTS_PER_30_SECONDS = env_int("SPOTIFY_REQUESTS_PER_30_SECONDS", 150)
+SPOTIFY_MAX_WAIT_SECONDS = env_int("SPOTIFY_MAX_WAIT_SECONDS", 60)
 
 # A whole batch: every track's fetch and conversion at the configured concurrency, and the zip.
 DOWNLOADS_TASK_TIME_LIMIT_SECONDS = (

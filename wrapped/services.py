@@ -1,0 +1,142 @@
+"""The monthly Wrapped: what a user listened to most, saved once a month, with a playlist of it.
+
+`wrapped_month_run(account_id=..., month_key="2026-11")` is the whole job for one user; the
+beat entry on the 1st of each month queues one task per enrolled account for the month that just
+ended, and `manage.py run_wrapped` runs the same function for operators. For each time range
+(`short_term`, `medium_term`, `long_term`) it reads the top 50 tracks and the top 50 artists
+(one request each: 50 is the endpoint's largest page), counts genres over those artists, and
+saves the month's `WrappedMonth`. Artists without `genres` (Spotify may leave the field out)
+are not counted; when none of a range's artists has any, its genres are "unavailable" rather
+than an empty count. The playlist `Wrapped YYYY-MM` (private: `public: false`, which Spotify
+treats as "not on the profile", not as access control) holds the short-term top tracks. A
+re-run updates the same row and replaces the items of the same playlist; a playlist the user
+deleted is made again.
+
+Failures: a revoked token marks the account `needs_reauth` and the job ends for that user only;
+an account within 14 days of its refresh token's six months is marked `needs_reauth` too (the
+token still works this time).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from spotipy.exceptions import SpotifyException
+
+from wrapped import client as spotify
+from wrapped.models import REFRESH_TOKEN_LIFETIME, SpotifyAccount, TimeRange, WrappedMonth
+
+logger = logging.getLogger(__name__)
+
+TOP_LIMIT = 50  # the top-items endpoints' largest page
+PLAYLIST_WRITE_LIMIT = 100  # uris per playlist write
+REAUTH_NOTICE = timedelta(days=14)
+GENRES_UNAVAILABLE = "unavailable"
+
+
+@dataclass
+class RunResult:
+    status: str  # "done", "skipped" or "failed"
+    requests: int = 0
+    reason: str = ""
+
+
+def previous_month_key(today: date) -> str:
+    """The month that ended before `today`'s: what the run on the 1st saves."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+def client_for(account: SpotifyAccount) -> spotify.SpotifyClient:
+    def save_rotated(token: str) -> None:
+        account.set_refresh_token(token)
+        SpotifyAccount.objects.filter(pk=account.pk).update(
+            refresh_token_encrypted=account.refresh_token_encrypted, updated_at=timezone.now()
+        )
+
+    return spotify.SpotifyClient(
+        account_id=account.pk, refresh_token=account.refresh_token(), on_new_refresh_token=save_rotated
+    )
+
+
+def count_genres(artists: list[dict]) -> dict[str, int] | str:
+    """{genre: number of artists}, most common first; "unavailable" when no artist has genres."""
+    known = [artist["genres"] for artist in artists if artist.get("genres")]
+    if not known:
+        return GENRES_UNAVAILABLE
+    counts = Counter(genre for genres in known for genre in genres)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _mark_reauth(account: SpotifyAccount) -> None:
+    SpotifyAccount.objects.filter(pk=account.pk).update(needs_reauth=True, updated_at=timezone.now())
+
+
+def wrapped_month_run(*, account_id: int, month_key: str, now=None) -> RunResult:
+    now = now or timezone.now()
+    account = SpotifyAccount.objects.select_related("user").filter(pk=account_id).first()
+    if account is None or not (account.active and account.active_wrapped):
+        return RunResult("skipped", reason="not enrolled")
+    if account.needs_reauth and now >= account.authorized_at + REFRESH_TOKEN_LIFETIME:
+        return RunResult("skipped", reason="needs re-linking")
+    session = client_for(account)
+    try:
+        tops = _read_tops(session)
+        playlist_id = _month_playlist(session, account, month_key, tops["tracks"][TimeRange.SHORT_TERM])
+    except spotify.Revoked as revoked:
+        _mark_reauth(account)
+        return RunResult("failed", session.requests, str(revoked))
+    finally:
+        session.close()
+    with transaction.atomic():
+        WrappedMonth.objects.update_or_create(
+            user=account.user,
+            month_key=month_key,
+            defaults={
+                "top_track_ids": tops["tracks"],
+                "top_artist_ids": {r: [a["id"] for a in artists] for r, artists in tops["artists"].items()},
+                "top_genres": {r: count_genres(artists) for r, artists in tops["artists"].items()},
+                "playlist_id": playlist_id,
+            },
+        )
+        if now + REAUTH_NOTICE >= account.authorized_at + REFRESH_TOKEN_LIFETIME:
+            _mark_reauth(account)
+    logger.info("wrapped %s for account %s: %d requests", month_key, account.pk, session.requests)
+    return RunResult("done", session.requests)
+
+
+def _read_tops(session: spotify.SpotifyClient) -> dict:
+    tracks, artists = {}, {}
+    for time_range in TimeRange.values:
+        answer = session.call("current_user_top_tracks", limit=TOP_LIMIT, time_range=time_range)
+        tracks[time_range] = [item["id"] for item in answer.get("items", []) if item and item.get("id")]
+        answer = session.call("current_user_top_artists", limit=TOP_LIMIT, time_range=time_range)
+        artists[time_range] = [item for item in answer.get("items", []) if item and item.get("id")]
+    return {"tracks": tracks, "artists": artists}
+
+
+def _month_playlist(session: spotify.SpotifyClient, account: SpotifyAccount, month_key: str, track_ids) -> str:
+    """The month's playlist id: the saved one with its items replaced, or a new one."""
+    existing = WrappedMonth.objects.filter(user=account.user, month_key=month_key).values_list("playlist_id", flat=True)
+    playlist_id = next(iter(existing), "")
+    uris = [f"spotify:track:{track_id}" for track_id in track_ids][:PLAYLIST_WRITE_LIMIT]
+    if playlist_id:
+        try:
+            session.call("playlist_replace_items", playlist_id, uris)
+            return playlist_id
+        except SpotifyException as error:
+            if error.http_status != 404:
+                raise
+    created = session.call(
+        "current_user_playlist_create",
+        f"Wrapped {month_key}",
+        public=False,
+        description=f"Your most played tracks of the four weeks before {month_key} ended.",
+    )
+    session.call("playlist_replace_items", created["id"], uris)
+    return created["id"]
