@@ -16,6 +16,7 @@ api_patterns = [
     path("learning/", include("learning.api.urls")),
     path("mastering/", include("mastering.api.urls")),
     path("downloads/", include("downloads.api.urls")),
+    path("wrapped/", include("wrapped.api.urls")),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(), name="swagger-ui"),
     path("redoc/", RedocView.as_view(), name="redoc"),

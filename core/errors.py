@@ -54,6 +54,14 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class UpstreamUnavailable(exceptions.APIException):
+    """An outside service the request needs (Spotify) could not be reached or failed: try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "An outside service this needs is unavailable; try again later."
+    default_code = "upstream_unavailable"
+
+
 class UnsupportedMediaType(exceptions.APIException):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     default_detail = "Unsupported media type."

@@ -53,6 +53,13 @@ class DownloadsLinksSerializer(serializers.Serializer):
     downloads = LinkField("download-list", help_text="Your SoundCloud downloads; POST tracks to zip.")
 
 
+class WrappedLinksSerializer(serializers.Serializer):
+    overview = LinkField("wrapped-overview", help_text="Your enrollment and every month's Wrapped.")
+    account = LinkField("wrapped-account", help_text="Your linked Spotify account.")
+    authorize = LinkField("wrapped-authorize", help_text="Link Spotify: the consent page's URL.")
+    release_radar = LinkField("wrapped-release-radar", help_text="Your weekly release radars.")
+
+
 class ApiRootSerializer(serializers.Serializer):
     auth = AuthLinksSerializer(source="*", read_only=True)
     health = LinkField("health", help_text="Whether the database, broker, storage and ffmpeg work.")
@@ -61,6 +68,7 @@ class ApiRootSerializer(serializers.Serializer):
     learning = LearningLinksSerializer(source="*", read_only=True)
     mastering = MasteringLinksSerializer(source="*", read_only=True)
     downloads = DownloadsLinksSerializer(source="*", read_only=True)
+    wrapped = WrappedLinksSerializer(source="*", read_only=True)
     schema = LinkField("schema", help_text="The OpenAPI 3 schema: YAML, or JSON with ?format=json.")
     docs = LinkField("swagger-ui", help_text="Swagger UI.")
     redoc = LinkField("redoc", help_text="ReDoc.")

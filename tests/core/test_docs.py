@@ -202,6 +202,12 @@ ROOT_PATHS = {
         "settings": "/api/mastering/settings/",
     },
     "downloads": {"downloads": "/api/downloads/"},
+    "wrapped": {
+        "overview": "/api/wrapped/",
+        "account": "/api/wrapped/account/",
+        "authorize": "/api/wrapped/spotify/authorize/",
+        "release_radar": "/api/wrapped/release-radar/",
+    },
     "schema": "/api/schema/",
     "docs": "/api/docs/",
     "redoc": "/api/redoc/",
@@ -237,6 +243,9 @@ def test_the_root_links_https_when_the_request_was_https(api_client):
 
 
 def test_every_root_link_answers(client_a, user, curator):
+    from tests.factories import SpotifyAccountFactory
+
+    SpotifyAccountFactory(user=user)  # the wrapped links answer 409 until Spotify is linked
     links = _leaves(client_a.get("/api/").json())
 
     for name, url in links.items():

@@ -1,0 +1,122 @@
+import re
+
+from rest_framework import serializers
+
+from core.api.fields import StrictCharField
+from wrapped.models import ReleaseRadarWeek, SpotifyAccount, WrappedMonth
+
+RANGES = ("short_term", "medium_term", "long_term")
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    """The linked account as its user sees it: never the token."""
+
+    reauth_due_at = serializers.DateTimeField(read_only=True, help_text="When Spotify's six months end: link again.")
+
+    class Meta:
+        model = SpotifyAccount
+        fields = (
+            "spotify_user_id",
+            "display_name",
+            "email",
+            "active",
+            "active_wrapped",
+            "active_release_radar",
+            "release_radar_playlist_id",
+            "needs_reauth",
+            "authorized_at",
+            "reauth_due_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class AccountInputSerializer(serializers.Serializer):
+    refresh_token = StrictCharField(
+        max_length=1000, required=False, write_only=True, help_text="Link (or re-link) with this refresh token."
+    )
+    active = serializers.BooleanField(required=False)
+    active_wrapped = serializers.BooleanField(required=False)
+    active_release_radar = serializers.BooleanField(required=False)
+
+
+class EnrollmentSerializer(serializers.Serializer):
+    active_wrapped = serializers.BooleanField(required=False)
+    active_release_radar = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Give active_wrapped, active_release_radar or both.")
+        return attrs
+
+
+class CallbackQuerySerializer(serializers.Serializer):
+    code = StrictCharField(max_length=1000)
+    state = StrictCharField(max_length=1000)
+
+
+class AuthorizeSerializer(serializers.Serializer):
+    authorize_url = serializers.URLField()
+
+
+class ByRangeIdsSerializer(serializers.Serializer):
+    short_term = serializers.ListField(child=serializers.CharField())
+    medium_term = serializers.ListField(child=serializers.CharField())
+    long_term = serializers.ListField(child=serializers.CharField())
+
+
+class GenresField(serializers.JSONField):
+    """{genre: count} per time range, or "unavailable" when Spotify gave no genres."""
+
+
+class MonthSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WrappedMonth
+        fields = ("month_key", "playlist_id", "created_at", "updated_at")
+        read_only_fields = fields
+
+
+class MonthSerializer(serializers.ModelSerializer):
+    top_track_ids = ByRangeIdsSerializer()
+    top_artist_ids = ByRangeIdsSerializer()
+    top_genres = GenresField(help_text='Per time range: {genre: count}, or "unavailable".')
+
+    class Meta:
+        model = WrappedMonth
+        fields = (
+            "month_key",
+            "top_track_ids",
+            "top_artist_ids",
+            "top_genres",
+            "playlist_id",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class YearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    months = MonthSerializer(many=True)
+    top_track_ids = serializers.ListField(child=serializers.CharField())
+    top_artist_ids = serializers.ListField(child=serializers.CharField())
+    top_genres = serializers.DictField(child=serializers.IntegerField())
+
+
+class OverviewSerializer(serializers.Serializer):
+    account = AccountSerializer()
+    months = MonthSummarySerializer(many=True)
+
+
+class WeekSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReleaseRadarWeek
+        fields = ("week_start", "track_ids", "playlist_id", "created_at")
+        read_only_fields = fields
+
+
+class StaffQuerySerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, help_text="Staff only: another user's data.")
+
+
+MONTH_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

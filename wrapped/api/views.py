@@ -1,0 +1,170 @@
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import Conflict, Invalid, NotFound
+from core.parsers import JSONParser
+from wrapped import linking, selectors
+from wrapped.api import serializers as s
+
+UNAVAILABLE = OpenApiResponse(description="Spotify could not be reached, or failed: try again later.")
+NOT_LINKED = OpenApiResponse(description="No Spotify account is linked: GET /api/wrapped/spotify/authorize/ first.")
+
+
+def _subject(request):
+    """The user whose data is asked for: the caller, or for staff the user of `?email=`."""
+    query = s.StaffQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    email = query.validated_data.get("email")
+    if not email:
+        return request.user
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can read another user's Wrapped.")
+    user = get_user_model().objects.filter(email__iexact=email).first()
+    if user is None:
+        raise NotFound("No user with this email.")
+    return user
+
+
+def _linked(user):
+    account = selectors.account_of(user)
+    if account is None:
+        raise Conflict(
+            {"detail": "No Spotify account is linked. Open GET /api/wrapped/spotify/authorize/ and follow its URL."}
+        )
+    return account
+
+
+class AccountView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Your linked Spotify account (never the token)", responses={200: s.AccountSerializer, 409: NOT_LINKED}
+    )
+    def get(self, request):
+        return Response(s.AccountSerializer(_linked(_subject(request))).data)
+
+    @extend_schema(
+        summary="Link with a refresh token and/or change enrollment",
+        request=s.AccountInputSerializer,
+        responses={200: s.AccountSerializer, 409: NOT_LINKED, 503: UNAVAILABLE},
+    )
+    def put(self, request):
+        return self._update(request)
+
+    @extend_schema(
+        summary="Link with a refresh token and/or change enrollment",
+        request=s.AccountInputSerializer,
+        responses={200: s.AccountSerializer, 409: NOT_LINKED, 503: UNAVAILABLE},
+    )
+    def patch(self, request):
+        return self._update(request)
+
+    def _update(self, request):
+        serializer = s.AccountInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        token = data.pop("refresh_token", None)
+        if token:
+            linking.link_with_refresh_token(user=request.user, refresh_token=token)
+        account = _linked(request.user)
+        if data:
+            for name, value in data.items():
+                setattr(account, name, value)
+            account.save(update_fields=[*data, "updated_at"])
+        return Response(s.AccountSerializer(account).data)
+
+    @extend_schema(summary="Unlink Spotify and forget the token", responses={204: None})
+    def delete(self, request):
+        linking.unlink(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuthorizeView(APIView):
+    @extend_schema(summary="Spotify's consent page for this app, with a signed state", responses=s.AuthorizeSerializer)
+    def get(self, request):
+        return Response({"authorize_url": linking.authorize_url(request.user)})
+
+
+class CallbackView(APIView):
+    @extend_schema(
+        summary="Finish linking: the code and state Spotify sent back",
+        parameters=[s.CallbackQuerySerializer],
+        responses={200: s.AccountSerializer, 503: UNAVAILABLE},
+    )
+    def get(self, request):
+        query = s.CallbackQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account = linking.link_with_code(user=request.user, **query.validated_data)
+        return Response(s.AccountSerializer(account).data)
+
+
+class OverviewView(APIView):
+    @extend_schema(
+        summary="Your enrollment and every month's summary",
+        parameters=[s.StaffQuerySerializer],
+        responses={200: s.OverviewSerializer, 409: NOT_LINKED},
+    )
+    def get(self, request):
+        user = _subject(request)
+        account = _linked(user)
+        return Response(s.OverviewSerializer({"account": account, "months": selectors.months_of(user)}).data)
+
+
+class MonthView(APIView):
+    @extend_schema(
+        summary="One month's Wrapped", parameters=[s.StaffQuerySerializer], responses={200: s.MonthSerializer}
+    )
+    def get(self, request, month_key: str):
+        if not s.MONTH_KEY.match(month_key):
+            raise Invalid({"month": [f"A month is YYYY-MM, not {month_key!r}."]})
+        user = _subject(request)
+        _linked(user)
+        return Response(s.MonthSerializer(selectors.month_of(user, month_key)).data)
+
+
+class YearView(APIView):
+    @extend_schema(
+        summary="A year's months and its aggregate top tracks, artists and genres",
+        parameters=[s.StaffQuerySerializer],
+        responses={200: s.YearSerializer},
+    )
+    def get(self, request, year: str):
+        if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2100):
+            raise Invalid({"year": [f"A year is four digits between 2000 and 2100, not {year!r}."]})
+        user = _subject(request)
+        _linked(user)
+        return Response(s.YearSerializer(selectors.year_of(user, int(year))).data)
+
+
+class EnrollmentView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Enroll in (or leave) the monthly Wrapped and the weekly release radar",
+        request=s.EnrollmentSerializer,
+        responses={200: s.AccountSerializer, 409: NOT_LINKED},
+    )
+    def post(self, request):
+        serializer = s.EnrollmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = _linked(request.user)
+        for name, value in serializer.validated_data.items():
+            setattr(account, name, value)
+        account.save(update_fields=[*serializer.validated_data, "updated_at"])
+        return Response(s.AccountSerializer(account).data)
+
+
+class ReleaseRadarView(APIView):
+    @extend_schema(
+        summary="Your weekly release radars, newest first",
+        parameters=[s.StaffQuerySerializer],
+        responses={200: s.WeekSerializer(many=True), 409: NOT_LINKED},
+    )
+    def get(self, request):
+        user = _subject(request)
+        _linked(user)
+        return Response(s.WeekSerializer(selectors.weeks_of(user), many=True).data)

@@ -1,0 +1,97 @@
+"""Linking a Spotify account: the OAuth authorisation code flow with a signed state, or a refresh token.
+
+`authorize_url(user)` is Spotify's consent page for the app with a `state` that names the user,
+carries a random nonce and is signed (django.core.signing, 10 minutes). The front end that Spotify
+sends back to (`SPOTIFY_REDIRECT_URI`) passes `code` and `state` to the callback, which links the
+account only when the state is intact, fresh, unused (its nonce is burnt in the shared cache on
+first use) and names the user who calls. The code is exchanged for tokens, `GET /me` names the
+Spotify user, and the refresh token is stored encrypted. A refresh token can also be given
+directly (the old backend's way), checked the same way before it is stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import requests
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from spotipy.exceptions import SpotifyException
+from spotipy.oauth2 import SpotifyOauthError
+
+from core.errors import Conflict, Invalid, UpstreamUnavailable
+from core.jobs import Deferred
+from wrapped import client as spotify
+from wrapped.models import SpotifyAccount
+
+STATE_SALT = "wrapped.linking.state"
+STATE_MAX_AGE = 600
+
+
+def authorize_url(user) -> str:
+    nonce = secrets.token_urlsafe(16)
+    state = signing.dumps({"u": str(user.pk), "n": nonce}, salt=STATE_SALT, compress=True)
+    return spotify.oauth().get_authorize_url(state=state)
+
+
+def _check_state(user, state: str) -> None:
+    try:
+        payload = signing.loads(state, salt=STATE_SALT, max_age=STATE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise Invalid({"state": ["This authorisation has expired; start again."]}) from None
+    except signing.BadSignature:
+        raise Invalid({"state": ["This state was not issued by this server."]}) from None
+    if not isinstance(payload, dict) or payload.get("u") != str(user.pk) or not isinstance(payload.get("n"), str):
+        raise Invalid({"state": ["This state was issued to another user."]})
+    if not cache.add(f"wrapped:state-used:{payload['n']}", 1, timeout=STATE_MAX_AGE + 60):
+        raise Invalid({"state": ["This authorisation was already used; start again."]})
+
+
+def link_with_code(*, user, code: str, state: str) -> SpotifyAccount:
+    _check_state(user, state)
+    manager = spotify.oauth()
+    try:
+        manager.get_access_token(code, as_dict=False, check_cache=False)
+        tokens = manager.cache_handler.get_cached_token()  # the whole answer, refresh token included
+    except SpotifyOauthError as error:
+        raise Invalid({"code": [f"Spotify refused the code ({error.error})."]}) from None
+    except requests.RequestException:
+        raise UpstreamUnavailable("Spotify's accounts service could not be reached; try again.") from None
+    return link_with_refresh_token(user=user, refresh_token=tokens["refresh_token"])
+
+
+def link_with_refresh_token(*, user, refresh_token: str) -> SpotifyAccount:
+    """Check the token with Spotify (a refresh and `GET /me`), then store it for `user`."""
+    session = spotify.SpotifyClient(account_id=f"link-{user.pk}", refresh_token=refresh_token)
+    try:
+        profile = session.call("me")
+    except spotify.Revoked:
+        raise Invalid({"refresh_token": ["Spotify does not accept this refresh token."]}) from None
+    except (spotify.SpotifyError, Deferred, ConnectionError, requests.RequestException, SpotifyException) as error:
+        raise UpstreamUnavailable(f"Spotify could not check the token ({type(error).__name__}); try again.") from None
+    finally:
+        session.close()
+    token = session._refresh_token  # a refresh may have rotated it
+    with transaction.atomic():
+        taken = SpotifyAccount.objects.filter(spotify_user_id=profile["id"]).exclude(user=user).exists()
+        if taken:
+            raise Conflict({"detail": "This Spotify account is linked to another user here."})
+        account = SpotifyAccount.objects.filter(user=user).first() or SpotifyAccount(user=user)
+        account.spotify_user_id = profile["id"]
+        account.display_name = profile.get("display_name") or ""
+        account.email = profile.get("email") or ""
+        account.set_refresh_token(token)
+        account.needs_reauth = False
+        account.authorized_at = timezone.now()
+        account.save()
+    cache.delete(f"wrapped:access-token:{account.pk}")
+    return account
+
+
+def unlink(*, user) -> None:
+    account = SpotifyAccount.objects.filter(user=user).first()
+    if account is not None:
+        cache.delete(f"wrapped:access-token:{account.pk}")
+        account.delete()
