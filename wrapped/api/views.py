@@ -11,6 +11,8 @@ from wrapped import linking, selectors
 from wrapped.api import serializers as s
 
 UNAVAILABLE = OpenApiResponse(description="Spotify could not be reached, or failed: try again later.")
+STAFF_ONLY = OpenApiResponse(description="?email= names another user: staff only.")
+NO_SUCH_USER = OpenApiResponse(description="No user with this ?email= (staff).")
 NOT_LINKED = OpenApiResponse(description="No Spotify account is linked: GET /api/wrapped/spotify/authorize/ first.")
 
 
@@ -106,7 +108,7 @@ class OverviewView(APIView):
     @extend_schema(
         summary="Your enrollment and every month's summary",
         parameters=[s.StaffQuerySerializer],
-        responses={200: s.OverviewSerializer, 409: NOT_LINKED},
+        responses={200: s.OverviewSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
     )
     def get(self, request):
         user = _subject(request)
@@ -116,7 +118,9 @@ class OverviewView(APIView):
 
 class MonthView(APIView):
     @extend_schema(
-        summary="One month's Wrapped", parameters=[s.StaffQuerySerializer], responses={200: s.MonthSerializer}
+        summary="One month's Wrapped",
+        parameters=[s.StaffQuerySerializer],
+        responses={200: s.MonthSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
     )
     def get(self, request, month_key: str):
         if not s.MONTH_KEY.match(month_key):
@@ -130,7 +134,7 @@ class YearView(APIView):
     @extend_schema(
         summary="A year's months and its aggregate top tracks, artists and genres",
         parameters=[s.StaffQuerySerializer],
-        responses={200: s.YearSerializer},
+        responses={200: s.YearSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
     )
     def get(self, request, year: str):
         if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2100):
@@ -162,7 +166,7 @@ class ReleaseRadarView(APIView):
     @extend_schema(
         summary="Your weekly release radars, newest first",
         parameters=[s.StaffQuerySerializer],
-        responses={200: s.WeekSerializer(many=True), 409: NOT_LINKED},
+        responses={200: s.WeekSerializer(many=True), 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
     )
     def get(self, request):
         user = _subject(request)
