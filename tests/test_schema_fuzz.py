@@ -53,6 +53,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from urllib3 import encode_multipart_formdata
 
 from tests.factories import AssetUploadFactory, SongFactory, TrackFactory
+from tests.fakes.spotify import FakeSpotify
 from tests.helpers.media import tone_bytes
 
 SCHEMA_URL = "/api/schema/"
@@ -191,9 +192,13 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def seeded(user, other_user):
+def seeded(user, other_user, settings):
     _ensure_seed(user, other_user)
-    return user, other_user
+    # Linking a Spotify account asks Spotify first: the fake answers (an unknown token is refused).
+    with FakeSpotify() as spotify:
+        settings.SPOTIFY_API_BASE_URL, settings.SPOTIFY_ACCOUNTS_BASE_URL = spotify.api_url, spotify.accounts_url
+        settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = spotify.client_id, spotify.client_secret
+        yield user, other_user
 
 
 load_all_checks()
@@ -275,6 +280,21 @@ BUSINESS_RULES = (
     ),
     BusinessRule(
         "POST /api/mastering/analyses/", 400, "set a default genre", "no genre, and no default genre in the settings"
+    ),
+    *(
+        BusinessRule(
+            f"{method} /api/wrapped/account/",
+            400,
+            "Spotify does not accept this refresh token",
+            "any string is a schema-valid refresh token; Spotify accepts only the ones it issued",
+        )
+        for method in ("PUT", "PATCH")
+    ),
+    BusinessRule(
+        "POST /api/wrapped/enrollment/",
+        400,
+        "Give active_wrapped",
+        "an empty body would change nothing (minProperties)",
     ),
 )
 

@@ -77,7 +77,10 @@ def client_for(account: SpotifyAccount) -> spotify.SpotifyClient:
 
 
 def count_genres(artists: list[dict]) -> dict[str, int] | str:
-    """{genre: number of artists}, most common first; "unavailable" when no artist has genres."""
+    """{genre: number of artists}; "unavailable" when no artist has genres.
+
+    Written most common first, but a JSON object has no order (PostgreSQL's jsonb keeps none).
+    """
     known = [artist["genres"] for artist in artists if artist.get("genres")]
     if not known:
         return GENRES_UNAVAILABLE

@@ -52,6 +52,7 @@ import re
 import secrets
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -162,6 +163,7 @@ class FakeSpotify:
         self.scope = scope
         self.rotate_refresh_tokens = False
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.request_times: list[float] = []  # time.monotonic() of each entry of `requests`
         self.in_flight = 0
         self.max_in_flight = 0
         self.users: dict[str, FakeUser] = {}
@@ -319,6 +321,7 @@ class FakeSpotify:
     def _handle(self, request: _Request) -> _Response:
         with self._lock:
             self.requests.append((request.method, request.path, dict(request.query)))
+            self.request_times.append(time.monotonic())
             fault = self._take_fault(request.path)
             if fault:
                 return fault

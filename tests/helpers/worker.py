@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,9 +27,19 @@ def _test_database_url() -> str:
 
 
 class CeleryWorker:
-    def __init__(self, *, log_dir: Path):
-        self.log_path = Path(log_dir) / "worker.log"
+    def __init__(
+        self,
+        *,
+        log_dir: Path,
+        name: str = "tests",
+        concurrency: int = 2,
+        queues: str = "default,audio,network",
+        env: dict[str, str] | None = None,
+    ):
+        self.log_path = Path(log_dir) / f"{name}.log"
         self.process: subprocess.Popen | None = None
+        self.name, self.concurrency, self.queues, self.extra_env = name, concurrency, queues, env or {}
+        self.hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
 
     def start(self) -> None:
         if connection.vendor != "postgresql":
@@ -39,6 +50,7 @@ class CeleryWorker:
             "DATABASE_URL": _test_database_url(),
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "LOG_LEVEL": "INFO",
+            **self.extra_env,
         }
         self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
@@ -50,13 +62,13 @@ class CeleryWorker:
                 "config",
                 "worker",
                 "--queues",
-                "default,audio,network",
+                self.queues,
                 "--concurrency",
-                "2",
+                str(self.concurrency),
                 "--without-mingle",
                 "--without-gossip",
                 "--hostname",
-                f"tests-{os.getpid()}@%h",
+                self.hostname,
                 "--loglevel",
                 "INFO",
             ],
@@ -70,7 +82,7 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the Celery worker exited at start:\n{self.log_tail()}")
-            if celery_app.control.ping(timeout=0.5):
+            if celery_app.control.ping(timeout=0.5, destination=[self.hostname]):
                 return
         self.stop()
         raise RuntimeError(f"the Celery worker did not answer a ping in time:\n{self.log_tail()}")
