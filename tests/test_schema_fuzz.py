@@ -291,6 +291,12 @@ BUSINESS_RULES = (
         for method in ("PUT", "PATCH")
     ),
     BusinessRule(
+        "GET /api/wrapped/spotify/callback/",
+        400,
+        "state",
+        "any string is a schema-valid state; only one this server signed for the caller, unused and fresh, is taken",
+    ),
+    BusinessRule(
         "POST /api/wrapped/enrollment/",
         400,
         "Give active_wrapped",

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -13,6 +14,12 @@ from wrapped.api import serializers as s
 UNAVAILABLE = OpenApiResponse(description="Spotify could not be reached, or failed: try again later.")
 STAFF_ONLY = OpenApiResponse(description="?email= names another user: staff only.")
 NO_SUCH_USER = OpenApiResponse(description="No user with this ?email= (staff).")
+MONTH_KEY = OpenApiParameter(
+    "month_key", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM"
+)
+YEAR = OpenApiParameter(
+    "year", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^(20\d{2}|2100)$", description="YYYY"
+)
 NOT_LINKED = OpenApiResponse(description="No Spotify account is linked: GET /api/wrapped/spotify/authorize/ first.")
 
 
@@ -119,7 +126,7 @@ class OverviewView(APIView):
 class MonthView(APIView):
     @extend_schema(
         summary="One month's Wrapped",
-        parameters=[s.StaffQuerySerializer],
+        parameters=[MONTH_KEY, s.StaffQuerySerializer],
         responses={200: s.MonthSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
     )
     def get(self, request, month_key: str):
@@ -133,7 +140,7 @@ class MonthView(APIView):
 class YearView(APIView):
     @extend_schema(
         summary="A year's months and its aggregate top tracks, artists and genres",
-        parameters=[s.StaffQuerySerializer],
+        parameters=[YEAR, s.StaffQuerySerializer],
         responses={200: s.YearSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
     )
     def get(self, request, year: str):
