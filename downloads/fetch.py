@@ -34,6 +34,7 @@ since), and a new yt-dlp is how the project follows it: one line to bump.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,8 +139,6 @@ def fetch(url: str, folder: Path, *, source: Source, limits: Limits, pace=None, 
     propagates when the budget would not allow a request within the track's time limit. The file
     is whatever the source serves (MP3, M4A, Opus, FLAC, ...); converting it is the caller's.
     """
-    import time
-
     clock = clock or time.monotonic
     try:
         host = egress.check_url(url, source.allowed)

@@ -196,8 +196,7 @@ def seeded(user, other_user, settings):
     _ensure_seed(user, other_user)
     # Linking a Spotify account asks Spotify first: the fake answers (an unknown token is refused).
     with FakeSpotify() as spotify:
-        settings.SPOTIFY_API_BASE_URL, settings.SPOTIFY_ACCOUNTS_BASE_URL = spotify.api_url, spotify.accounts_url
-        settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = spotify.client_id, spotify.client_secret
+        spotify.point_settings_at_me(settings)
         yield user, other_user
 
 

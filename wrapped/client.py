@@ -179,6 +179,11 @@ class SpotifyClient:
                 self.sleep(2**server_errors)
                 server_errors += 1
 
+    @property
+    def refresh_token(self) -> str:
+        """The refresh token in use: the one given, or the one a refresh rotated it to."""
+        return self._refresh_token
+
     def close(self) -> None:
         self._session.close()
 

@@ -73,7 +73,7 @@ def link_with_refresh_token(*, user, refresh_token: str) -> SpotifyAccount:
         raise UpstreamUnavailable(f"Spotify could not check the token ({type(error).__name__}); try again.") from None
     finally:
         session.close()
-    token = session._refresh_token  # a refresh may have rotated it
+    token = session.refresh_token  # a refresh may have rotated it
     with transaction.atomic():
         taken = SpotifyAccount.objects.filter(spotify_user_id=profile["id"]).exclude(user=user).exists()
         if taken:

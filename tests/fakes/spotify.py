@@ -275,6 +275,13 @@ class FakeSpotify:
 
     # ---- faults and counters ---------------------------------------------------------------
 
+    def point_settings_at_me(self, settings, *, redirect_uri: str = "http://127.0.0.1/callback") -> None:
+        """Point the project's Spotify settings (pytest-django's `settings`) at this fake."""
+        settings.SPOTIFY_API_BASE_URL = self.api_url
+        settings.SPOTIFY_ACCOUNTS_BASE_URL = self.accounts_url
+        settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = self.client_id, self.client_secret
+        settings.SPOTIFY_REDIRECT_URI = redirect_uri
+
     def fail_next(
         self, path_prefix: str, status: int, *, times: int = 1, retry_after: int | None = None, body=None
     ) -> None:

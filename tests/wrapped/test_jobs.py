@@ -20,10 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def spotify(settings):
     with FakeSpotify() as fake:
-        settings.SPOTIFY_API_BASE_URL = fake.api_url
-        settings.SPOTIFY_ACCOUNTS_BASE_URL = fake.accounts_url
-        settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = fake.client_id, fake.client_secret
-        settings.SPOTIFY_REDIRECT_URI = "http://127.0.0.1/callback"
+        fake.point_settings_at_me(settings)
         yield fake
 
 

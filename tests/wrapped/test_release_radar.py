@@ -18,10 +18,7 @@ RUN = date(2026, 11, 29)  # a Sunday: the window is 22 to 28 November
 def spotify(request, settings):
     with FakeSpotify(quota_mode=request.param) as fake:
         settings.SPOTIFY_QUOTA_MODE = request.param
-        settings.SPOTIFY_API_BASE_URL = fake.api_url
-        settings.SPOTIFY_ACCOUNTS_BASE_URL = fake.accounts_url
-        settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = fake.client_id, fake.client_secret
-        settings.SPOTIFY_REDIRECT_URI = "http://127.0.0.1/callback"
+        fake.point_settings_at_me(settings)
         yield fake
 
 
