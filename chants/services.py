@@ -8,8 +8,6 @@ from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chants import assets, selectors
@@ -37,7 +35,6 @@ class SongFields(TypedDict, total=False):
 
 EDITABLE_FIELDS = tuple(SongFields.__annotations__)
 UPLOAD_WAIT_LIMIT = timedelta(days=1)
-PROCESSING_LIMIT = timedelta(hours=1)
 
 
 def song_etag(row: dict) -> str:
@@ -137,11 +134,13 @@ def asset_upload_complete(*, upload_id) -> AssetUpload:
 
 
 def asset_uploads_expire(*, now=None) -> int:
-    """Fail uploads left waiting for their bytes, or stuck processing since they were queued; delete their objects."""
+    """Fail uploads whose bytes never came within a day, and delete what was staged for them.
+
+    Uploads being processed are core.jobs' to recover or give up (stalled_jobs_requeue).
+    """
     now = now or timezone.now()
-    stale = AssetUpload.objects.alias(queued=Coalesce("queued_at", "created_at")).filter(
-        Q(status=AssetUpload.Status.AWAITING_UPLOAD, created_at__lt=now - UPLOAD_WAIT_LIMIT)
-        | Q(status=AssetUpload.Status.PROCESSING, queued__lt=now - PROCESSING_LIMIT)
+    stale = AssetUpload.objects.filter(
+        status=AssetUpload.Status.AWAITING_UPLOAD, created_at__lt=now - UPLOAD_WAIT_LIMIT
     )
     expired = 0
     for upload_id in stale.values_list("pk", flat=True):
@@ -149,11 +148,7 @@ def asset_uploads_expire(*, now=None) -> int:
             upload = stale.select_for_update().filter(pk=upload_id).first()
             if upload is None:  # finished meanwhile
                 continue
-            error = (
-                "The file was never uploaded and confirmed within a day."
-                if upload.status == AssetUpload.Status.AWAITING_UPLOAD
-                else "Processing did not finish in time."
-            )
+            error = "The file was never uploaded and confirmed within a day."
             upload.save(update_fields=upload.mark_finished(AssetUpload.Status.FAILED, error=error, now=now))
             delete_objects_after_commit([upload.upload_key])
         expired += 1

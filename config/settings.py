@@ -160,7 +160,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "core.tasks.*": {"queue": "default"},
-    "tracks.tasks.tracks_processing_sweep": {"queue": "default"},  # not behind the transcodes it looks after
     "tracks.tasks.*": {"queue": "audio"},
     "mastering.tasks.*": {"queue": "audio"},
     "downloads.tasks.*": {"queue": "network"},
@@ -174,6 +173,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # (its worker died as a whole) goes back to its task within a minute (core.jobs).
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
 JOB_STALLED_AFTER_SECONDS = env_int("JOB_STALLED_AFTER_SECONDS", 120)
+# A job whose worker was lost this many times (a file that crashes it) is failed, never re-queued again.
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # `manage.py serve` (make run): the worker beside the server, and how long it may finish a task on Ctrl-C.
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2)

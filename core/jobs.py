@@ -10,14 +10,25 @@ a row with `mark_queued` and `mark_finished`, and every task body runs inside `r
 - while the work runs, a thread stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS;
 - a soft time limit, a missing object and the last retry of a storage error end the row `failed`
   with a readable reason; other storage and network errors are retried with growing pauses, five
-  times at most; a missing object is never retried: it will not come back.
+  times at most; a missing object is never retried: it will not come back;
+- any other exception ends the row `failed` with the model's generic reason (the traceback goes
+  to the log): a job never stays `running` because its code had a bug or its input a surprise.
 
-A worker killed as a whole (a crashed host, the OOM killer) leaves its rows `processing` with a
-heartbeat that stops. Each app's sweep, run every minute by beat, hands `stalled` rows back to
+**Every job ends.** A worker killed as a whole (a crashed host, the OOM killer, a hard time
+limit, a native library aborting on a hostile file) leaves its row `running` with a heartbeat that
+stops. The one sweep, `stalled_jobs_requeue` (beat, every minute), hands `stalled` rows back to
 their task: those whose heartbeat is older than JOB_STALLED_AFTER_SECONDS, or that were queued
-that long ago and never started. The broker's own redelivery of unacknowledged tasks
-(`acks_late`) comes later, after its visibility timeout, which settings keep above the longest
-time limit so a task still running is never delivered twice by the broker.
+that long ago and never started. Each start by a worker counts one of the row's `attempts`; a
+start that hands the job back on purpose (a `Deferred` wait, the retry of an outage) gives its
+count back, so `attempts` counts the workers the job lost, plus the one that runs or ran it last.
+A row that lost its worker JOB_MAX_ATTEMPTS times is failed, with the model's `gave_up_message`,
+and never queued again: by the sweep, or by the worker that would start it a further time (a
+broker redelivery the sweep did not see). A poison file costs at most JOB_MAX_ATTEMPTS worker
+restarts, once. A fresh run asked for by a user (`mark_queued`) starts from zero again.
+
+The broker's own redelivery of unacknowledged tasks (`acks_late`) comes after its visibility
+timeout, which settings keep above the longest time limit so a task still running is never
+delivered twice by the broker.
 """
 
 from __future__ import annotations
@@ -33,8 +44,9 @@ from datetime import timedelta
 from botocore.exceptions import BotoCoreError, ClientError
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connection, models
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -90,9 +102,17 @@ class Job(models.Model):
         null=True, blank=True, help_text="Last sign of life of the worker doing it; a stale one is re-queued."
     )
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When the job ended, ready or failed.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Starts by a worker, less those that handed it back (a wait, an outage retry).",
+    )
+
+    # What users read when the job ended on its own terms; a model says it in its own words.
+    gave_up_message = "This file stopped the worker {attempts} times; it will not be tried again."
+    unexpected_error_message = "The job stopped on an unexpected error; it was logged and will be looked into."
 
     # What a save after mark_queued / mark_finished must write (plus the model's own auto fields).
-    QUEUED_FIELDS = ("status", "error", "queued_at", "started_at", "heartbeat_at", "finished_at")
+    QUEUED_FIELDS = ("status", "error", "queued_at", "started_at", "heartbeat_at", "finished_at", "attempts")
     FINISHED_FIELDS = ("status", "error", "finished_at")
 
     class Meta:
@@ -107,7 +127,7 @@ class Job(models.Model):
         """Back to waiting for its input (`awaiting_upload`, `pending`), the last run forgotten."""
         if status not in (JobStatus.AWAITING_UPLOAD, JobStatus.PENDING):
             raise ValueError(f"{status!r} is not a waiting state")
-        self.status, self.error = status, ""
+        self.status, self.error, self.attempts = status, "", 0
         self.queued_at = self.started_at = self.heartbeat_at = self.finished_at = None
         return [*self.QUEUED_FIELDS, *self._auto_now_fields()]
 
@@ -122,6 +142,7 @@ class Job(models.Model):
         """
         self.status, self.error = (JobStatus.PROCESSING if self.uses(JobStatus.PROCESSING) else JobStatus.PENDING), ""
         self.queued_at, self.started_at, self.heartbeat_at, self.finished_at = now or timezone.now(), None, None, None
+        self.attempts = 0
         return [*self.QUEUED_FIELDS, *self._auto_now_fields()]
 
     def mark_finished(self, status: JobStatus, *, error: str = "", now=None) -> list[str]:
@@ -157,15 +178,28 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError | BotoCoreError) and not is_missing_object(exc)
 
 
+def job_start(model: type[models.Model], pk) -> int:
+    """Count a worker's start of an active row (a `pending` row becomes `running`); its attempts now.
+
+    0 when the row is no longer active (a duplicate or late delivery): nothing was counted.
+    """
+    now = timezone.now()
+    rows = model._default_manager.filter(pk=pk, status__in=JobStatus.active())
+    changes = {"started_at": now, "heartbeat_at": now, "attempts": F("attempts") + 1}
+    if model.uses(JobStatus.RUNNING):
+        changes["status"] = Case(
+            When(status=JobStatus.PENDING, then=Value(JobStatus.RUNNING.value)), default=F("status")
+        )
+    with transaction.atomic():  # the UPDATE's row lock makes the count read back this start's own
+        if not rows.update(**changes):
+            return 0
+        return rows.values_list("attempts", flat=True).first() or 0
+
+
 @contextmanager
 def heartbeat(model: type[models.Model], pk, *, every: float | None = None):
-    """Stamp the row's started_at once (a `pending` row becomes `running`) and heartbeat_at every `every` s."""
+    """Stamp the row's heartbeat_at every `every` s while the block runs (the start is `job_start`)."""
     every = every or settings.JOB_HEARTBEAT_SECONDS
-    now = timezone.now()
-    rows = model._default_manager.filter(pk=pk)
-    rows.update(started_at=now, heartbeat_at=now)
-    if model.uses(JobStatus.RUNNING):
-        rows.filter(status=JobStatus.PENDING).update(status=JobStatus.RUNNING)
     stop = threading.Event()
 
     def beat() -> None:
@@ -205,21 +239,23 @@ def run_job(
     """The body every job task shares: `work()` under a heartbeat, and one way to end in failure.
 
     `fail(reason)` must end the row `failed` only if it is still being processed (a service).
-    Transient errors propagate, so that the task's autoretry tries again; on the last retry the
-    row fails instead. `Deferred` sends the task again after its delay, however often.
+    Transient errors are retried by the task, the row handed back until then; on the last retry
+    the row fails instead. `Deferred` sends the task again after its delay, however often. Any
+    other exception fails the row with the model's generic reason; it is not raised again, so a
+    worker never dies of a job's exception.
     """
+    attempts = job_start(model, pk)
+    if attempts > settings.JOB_MAX_ATTEMPTS:
+        # Started again after losing its worker JOB_MAX_ATTEMPTS times (a redelivery the sweep missed).
+        logger.error("%s %s gave up: its worker was lost %d times", model.__name__, pk, attempts - 1)
+        fail(model.gave_up_message.format(attempts=attempts - 1))
+        return
     try:
         with heartbeat(model, pk):
             work()
     except Deferred as deferred:
         countdown = math.ceil(deferred.seconds)
-        due = timezone.now() + timedelta(seconds=countdown)
-        model._default_manager.filter(pk=pk, status__in=JobStatus.active()).update(
-            status=JobStatus.PENDING if model.uses(JobStatus.PENDING) else JobStatus.PROCESSING,
-            queued_at=due,
-            started_at=None,
-            heartbeat_at=None,
-        )
+        _hand_back(model, pk, countdown)
         logger.info("%s %s deferred for %d s: %s", model.__name__, pk, countdown, deferred)
         task.apply_async(args=(str(pk),), countdown=countdown)
     except SoftTimeLimitExceeded:
@@ -229,11 +265,27 @@ def run_job(
             fail(MISSING_OBJECT)
             return
         if not is_transient(exc):
-            raise
+            logger.exception("%s %s failed on an unexpected error", model.__name__, pk)
+            fail(model.unexpected_error_message)
+            return
         if task.request.retries >= task.max_retries:
             fail(f"Storage was unavailable: {exc}")
             return
-        raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
+        countdown = backoff(task.request.retries)
+        _hand_back(model, pk, countdown)
+        raise task.retry(exc=exc, countdown=countdown) from exc
+
+
+def _hand_back(model: type[models.Model], pk, countdown: int) -> None:
+    """The row waits for the task sent again in `countdown` s: due then, its start given back."""
+    due = timezone.now() + timedelta(seconds=countdown)
+    model._default_manager.filter(pk=pk, status__in=JobStatus.active()).update(
+        status=JobStatus.PENDING if model.uses(JobStatus.PENDING) else JobStatus.PROCESSING,
+        queued_at=due,
+        started_at=None,
+        heartbeat_at=None,
+        attempts=Greatest(F("attempts") - 1, Value(0)),
+    )
 
 
 def backoff(retries: int) -> int:
@@ -258,16 +310,35 @@ def register(kind: JobKind) -> None:
 
 
 def stalled_jobs_requeue(*, now=None) -> int:
-    """Every registered kind's stalled rows go back to their task (the beat job of every minute)."""
+    """Every registered kind's stalled rows go back to their task, or fail after JOB_MAX_ATTEMPTS lost workers.
+
+    The beat job of every minute; returns how many rows were re-queued.
+    """
     from django.apps import apps
     from django.utils.module_loading import import_string
 
     requeued = 0
     for kind in _KINDS:
-        processing = apps.get_model(kind.model)._default_manager.filter(status__in=JobStatus.active())
-        rows = stalled(processing, now=now)
-        requeued += requeue(rows, import_string(kind.task), now=now)  # imported: a process may not have yet
+        rows = stalled(apps.get_model(kind.model)._default_manager.filter(status__in=JobStatus.active()), now=now)
+        jobs_give_up(rows.filter(attempts__gte=settings.JOB_MAX_ATTEMPTS), now=now)
+        # Imported here: a process may not have imported the task's module yet.
+        requeued += requeue(rows.filter(attempts__lt=settings.JOB_MAX_ATTEMPTS), import_string(kind.task), now=now)
     return requeued
+
+
+def jobs_give_up(queryset: models.QuerySet, *, now=None) -> int:
+    """Fail the rows of `queryset` (stalled, out of attempts), each checked again under its lock."""
+    failed = 0
+    for pk in queryset.values_list("pk", flat=True):
+        with transaction.atomic():
+            row = queryset.select_for_update().filter(pk=pk).first()
+            if row is None:  # picked up or finished meanwhile
+                continue
+            error = row.gave_up_message.format(attempts=row.attempts)
+            row.save(update_fields=row.mark_finished(JobStatus.FAILED, error=error, now=now))
+        logger.error("%s %s gave up: its worker was lost %d times", queryset.model.__name__, pk, row.attempts)
+        failed += 1
+    return failed
 
 
 def stalled(queryset: models.QuerySet, *, now=None) -> models.QuerySet:

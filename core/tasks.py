@@ -47,8 +47,8 @@ def enqueue_after_commit(task, *args) -> None:
 
     When the broker cannot take it (Redis down beyond Celery's own publish retries), the
     error is logged and the request still answers: what it committed stays committed, and
-    the periodic sweeps pick the work up later (tracks.tasks.tracks_processing_sweep,
-    chants.tasks.asset_uploads_expire).
+    stalled-job sweep picks the work up later (core.jobs.stalled_jobs_requeue: a row queued and
+    never started is sent again).
     """
 
     def send() -> None:

@@ -7,6 +7,7 @@ the tracks that are done: their MP3 is in storage under the user's prefix.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -57,6 +58,14 @@ class Download(Job):
 
     def __str__(self) -> str:
         return f"{self.total} tracks ({self.status})"
+
+    def mark_finished(self, status: JobStatus, *, error: str = "", now=None) -> list[str]:
+        """Ended, however it ended (core.jobs' give-up included): what it made is kept DOWNLOADS_RETENTION_HOURS."""
+        fields = super().mark_finished(status, error=error, now=now)
+        if status in (JobStatus.DONE, JobStatus.FAILED):
+            self.expires_at = self.finished_at + timedelta(hours=settings.DOWNLOADS_RETENTION_HOURS)
+            fields.append("expires_at")
+        return fields
 
 
 class DownloadTrack(models.Model):

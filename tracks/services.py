@@ -9,14 +9,11 @@ import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, fields
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from core import media, mp3, staging, storage
 from core.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -27,7 +24,6 @@ from tracks.signals import track_ready
 
 logger = logging.getLogger(__name__)
 COPY_CHUNK = 1024 * 1024
-GIVE_UP_AFTER = timedelta(days=1)
 # The statuses whose bytes count as in the library (see the track_sha256_unique_per_owner constraint).
 KEPT_STATUSES = (Track.Status.PROCESSING, Track.Status.READY)
 
@@ -420,28 +416,6 @@ def _track_transcoded(*, track_id, key: str, measured: mp3.Mp3Properties) -> Non
     )
     _announce_ready_after_commit(track.pk)
     logger.info("track %s transcoded to %s", track_id, key)
-
-
-def tracks_processing_sweep(*, now=None) -> int:
-    """Fail the tracks still processing a day after their transcode was queued; returns how many.
-
-    Transcodes whose worker died are re-queued within minutes by core.jobs (stale heartbeat); this
-    is the last resort for a file that no worker ever finishes. The originals are kept.
-    """
-    now = now or timezone.now()
-    processing = Track.objects.filter(status=Track.Status.PROCESSING).alias(since=Coalesce("queued_at", "updated_at"))
-    failed = 0
-    for track_id in processing.filter(since__lt=now - GIVE_UP_AFTER).values_list("pk", flat=True):
-        with transaction.atomic():  # still processing, and still since then, once locked
-            track = processing.select_for_update().filter(pk=track_id, since__lt=now - GIVE_UP_AFTER).first()
-            if track is None:
-                continue
-            error = "Transcoding did not finish within a day; the original is kept. Upload the file again to retry."
-            track.save(update_fields=track.mark_finished(Track.Status.FAILED, error=error, now=now))
-        failed += 1
-    if failed:
-        logger.warning("tracks processing for over a day: %d failed", failed)
-    return failed
 
 
 def track_transcode_fail(*, track_id, error: str) -> None:

@@ -22,11 +22,3 @@ def track_transcode(self, track_id: str) -> None:
         fail=lambda reason: services.track_transcode_fail(track_id=track_id, error=reason),
         too_slow="Transcoding took too long and was stopped.",
     )
-
-
-@shared_task(soft_time_limit=300, time_limit=360)
-def tracks_processing_sweep() -> None:
-    """Periodic: a track still processing after a day ends `failed` (stalled ones are re-queued by core)."""
-    from tracks import services
-
-    services.tracks_processing_sweep()

@@ -128,8 +128,16 @@ def analyze(
         raise ValueError(f"block_seconds must be between 0.05 and {MAX_BLOCK_SECONDS:g}, not {block_seconds!r}")
     if max_seconds is not None and not (isinstance(max_seconds, int | float) and max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number or None, not {max_seconds!r}")
-    with AudioSource(path, max_seconds=max_seconds) as source:
-        measures = _measure(source, block_seconds)
+    try:
+        with AudioSource(path, max_seconds=max_seconds) as source:
+            measures = _measure(source, block_seconds)
+    except MemoryError as exc:
+        # An allocation the file's own numbers asked for (libebur128's state, a long series): the
+        # file is what cannot be measured here, said as such, not a worker that dies of it.
+        raise AnalysisError(
+            "The file needs more memory to analyse than this server can give it; check that it is a "
+            "normal stereo or mono export, or try a shorter file."
+        ) from exc
     return _result(measures)
 
 

@@ -14,6 +14,9 @@ Checks, each an :class:`AnalysisError` with a readable message:
 * it lasts longer than ``max_seconds`` (checked on the header before reading, and again while
   reading, because a decoder's frame count can be an estimate);
 * it has more than two channels (surround is not measured: no downmix is guessed);
+* its sample rate is outside :data:`MIN_SAMPLE_RATE`–:data:`MAX_SAMPLE_RATE` (8 kHz to 384 kHz,
+  every rate a real recording uses): a header can claim 8 Hz or 3 MHz, and the meters size their
+  filters and windows from the rate, so such a file is refused before anything is allocated;
 * a float file holds NaN or infinite samples, or samples beyond :data:`MAX_FLOAT_AMPLITUDE`
   (+60 dBFS), which no real master contains and which would overflow the power sums.
 """
@@ -30,6 +33,8 @@ from mastering.analysis.errors import AnalysisError
 
 MIN_SECONDS = 1.0
 MAX_CHANNELS = 2
+MIN_SAMPLE_RATE = 8_000
+MAX_SAMPLE_RATE = 384_000
 MAX_FLOAT_AMPLITUDE = 1000.0
 
 # libsndfile's major format name -> the engine's format name.
@@ -82,6 +87,11 @@ class AudioSource:
         rate = int(self._file.samplerate)
         if rate <= 0:
             raise AnalysisError("The file does not say its sample rate, so it cannot be analysed.")
+        if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+            raise AnalysisError(
+                f"The file says its sample rate is {rate} Hz; only rates from {MIN_SAMPLE_RATE} Hz to "
+                f"{MAX_SAMPLE_RATE} Hz are analysed. The header may be damaged: export the file again."
+            )
         if channels < 1:
             raise AnalysisError("The file has no audio channels.")
         if channels > MAX_CHANNELS:

@@ -33,28 +33,14 @@ def test_unfinished_uploads_expire_and_their_objects_go(django_capture_on_commit
         expired = services.asset_uploads_expire()
 
     statuses = {upload.pk: upload for upload in AssetUpload.objects.all()}
-    assert expired == 2
+    assert expired == 1
     assert statuses[abandoned.pk].status == "failed"
     assert "never uploaded" in statuses[abandoned.pk].error
-    assert statuses[stuck.pk].error == "Processing did not finish in time."
+    # A check in progress is core.jobs' to recover or give up, however old the upload.
+    assert statuses[stuck.pk].status == "processing"
     assert statuses[recent.pk].status == "awaiting_upload"
     assert statuses[done.pk].status == "ready"
     assert not storage.object_exists(abandoned.upload_key)
-
-
-def test_processing_time_counts_from_when_the_check_was_queued(django_capture_on_commit_callbacks):
-    song = SongFactory()
-    late_but_fresh = _upload(song, status="awaiting_upload", age=timedelta(hours=3))
-    services.asset_upload_complete(upload_id=late_but_fresh.pk)  # bytes put, then confirmed hours later
-    stuck = _upload(song, status="processing", age=timedelta(hours=3))
-    AssetUpload.objects.filter(pk=stuck.pk).update(queued_at=timezone.now() - timedelta(hours=2))
-
-    with django_capture_on_commit_callbacks(execute=False):
-        expired = services.asset_uploads_expire()
-
-    assert expired == 1
-    assert AssetUpload.objects.get(pk=late_but_fresh.pk).status == "processing"
-    assert AssetUpload.objects.get(pk=stuck.pk).status == "failed"
 
 
 def test_the_clean_up_is_scheduled_hourly_in_beat():

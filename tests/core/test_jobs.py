@@ -44,6 +44,7 @@ def test_a_running_job_stamps_its_heartbeat_until_it_ends():
     upload = _processing_upload()
     seen = []
 
+    assert jobs.job_start(AssetUpload, upload.pk) == 1
     with jobs.heartbeat(AssetUpload, upload.pk, every=0.2):
         started = AssetUpload.objects.get(pk=upload.pk)
         for _ in range(6):

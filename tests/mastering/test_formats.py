@@ -165,3 +165,44 @@ def test_one_silent_channel(tmp_path):
     assert result.overall.phase_correlation == 0.0
     assert result.overall.stereo_width == pytest.approx(0.5)
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def wav_header_claiming(rate: int, *, channels: int = 2, frames: int = 40) -> bytes:
+    """A tiny 16-bit PCM WAV whose header says `rate` Hz: what a hostile upload looks like (204 bytes)."""
+    import struct
+
+    data = np.random.default_rng(rate).integers(-3000, 3000, frames * channels, dtype=np.int16).tobytes()
+    block_align = channels * 2
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * block_align, block_align, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+@pytest.mark.parametrize("rate", [1, 8, 15, 7_999, 384_001, 3_000_000])
+def test_a_header_claiming_an_absurd_sample_rate_is_refused_before_anything_is_allocated(tmp_path, rate):
+    path = tmp_path / "hostile.wav"
+    path.write_bytes(wav_header_claiming(rate, frames=max(40, 2 * rate) if rate < 8000 else 40))
+
+    message = refused(path)
+
+    assert f"{rate} Hz" in message and "8000 Hz to 384000 Hz" in message
+
+
+@pytest.mark.parametrize("rate", [8_000, 384_000])
+def test_the_sample_rate_bounds_themselves_are_measured(tmp_path, rate):
+    samples = signals.stereo(signals.sine(rate / 8, 1.5, rate))
+    path = signals.write(tmp_path / f"edge-{rate}.wav", samples, rate, "PCM_16")
+
+    assert analyze(path).file.sample_rate == rate
+
+
+def test_an_allocation_failure_inside_the_engine_is_an_analysis_error(tmp_path, monkeypatch):
+    from mastering.analysis import loudness
+
+    def no_memory(self, channels, rate):
+        raise MemoryError("libebur128 could not allocate its state")
+
+    path = signals.write(tmp_path / "fine.wav", signals.stereo(signals.sine(440.0, 2.0, 44100)), 44100, "PCM_16")
+    monkeypatch.setattr(loudness.LoudnessMeter, "__init__", no_memory)
+
+    assert "more memory" in refused(path)

@@ -26,3 +26,25 @@ def test_the_worker_measures_an_uploaded_mix(celery_worker, s3_storage, user):
     assert "task mastering.tasks.analysis_run started" in celery_worker.log_text()
     detail = client.get(f"{ANALYSES}{analysis.pk}/").json()
     assert detail["overall"]["integrated_lufs"] is not None and len(detail["bands"]) == 5
+
+
+def test_a_file_whose_header_claims_8_hz_fails_and_the_worker_lives_on(celery_worker, s3_storage, user):
+    from tests.mastering.test_formats import wav_header_claiming
+
+    client = bearer_client(user)
+    hostile = wav_header_claiming(8)
+    assert len(hostile) == 204  # the attack's file, as reported
+
+    accepted = upload(client, hostile, name="hostile.wav", genre="techno")
+    assert accepted.status_code == 202, accepted.content
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        analysis = Analysis.objects.get(pk=accepted.json()["id"])
+        if analysis.status in ("done", "failed"):
+            break
+        time.sleep(0.2)
+
+    assert analysis.status == "failed", celery_worker.log_tail()
+    assert "8 Hz" in analysis.error and analysis.attempts == 1
+    assert celery_worker.process.poll() is None  # the worker is alive
+    assert "WorkerLostError" not in celery_worker.log_text()

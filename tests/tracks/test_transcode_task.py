@@ -117,28 +117,10 @@ def test_a_transcode_whose_worker_died_is_queued_again_and_a_live_one_is_not(cli
     assert jobs.stalled_jobs_requeue(now=now + timedelta(minutes=1)) == 0
 
 
-def test_a_track_processing_for_a_day_ends_failed_with_its_original_kept(client_a, audio_files, monkeypatch):
-    monkeypatch.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)  # never transcoded
-    [result] = upload(client_a, {"never.flac": audio_files["flac"]})
-    [other] = upload(client_a, {"other.flac": audio_files["flac48"]})
-    Track.objects.filter(pk=result["track_id"]).update(queued_at=datetime.now(UTC) - timedelta(days=1, minutes=1))
-
-    assert services.tracks_processing_sweep() == 1
-
-    track = Track.objects.get(pk=result["track_id"])
-    assert track.status == "failed" and "did not finish within a day" in track.error
-    assert storage.object_exists(track.original_key)
-    assert Track.objects.get(pk=other["track_id"]).status == "processing"  # queued minutes ago: left alone
-
-
-def test_the_sweep_runs_on_the_default_queue_not_behind_the_transcodes():
-    from config.celery import app
-
-    def queue_of(task_name: str) -> str:
-        return app.amqp.router.route({}, task_name)["queue"].name
-
-    assert queue_of("tracks.tasks.tracks_processing_sweep") == "default"
-    assert queue_of("tracks.tasks.track_transcode") == "audio"
+def test_the_per_app_day_long_give_up_is_gone_from_beat():
+    # core.jobs' one give-up rule (JOB_MAX_ATTEMPTS lost workers) replaced the tracks' day-long deadline.
+    assert not PeriodicTask.objects.filter(task="tracks.tasks.tracks_processing_sweep").exists()
+    assert not hasattr(tasks, "tracks_processing_sweep")
 
 
 def test_a_confirm_answers_when_the_broker_is_down_and_the_sweep_catches_up(client_a, audio_files, monkeypatch, caplog):
