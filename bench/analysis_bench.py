@@ -51,7 +51,7 @@ from pathlib import Path
 from bench.common import PROJECT_DIR, django_env
 from bench.harness import alternate, run_benchmark, run_python
 from bench.machine import ForeignLoad
-from tests.stack import die_with_parent
+from core.processes import argv_dying_with_parent
 
 SAMPLE_RATE = 44100
 SECTION_SECONDS = 30.0
@@ -87,19 +87,20 @@ print(json.dumps({"analyze_seconds": time.perf_counter() - started, "duration": 
 IMPORT_SCRIPT = "import mastering.analysis"
 
 # The intermediate process of a memory measurement: small (no numpy), fresh each time, so the
-# program it starts inherits no large pre-exec high-water mark. Its arguments: the file the
-# program's stderr goes to, then the program's argv. Prints one JSON line.
+# program it starts inherits no large pre-exec high-water mark (started by vfork, the program's
+# ru_maxrss counts the intermediate's own, about 12 MB, printed as intermediate_kb; every program
+# measured peaks higher). Its arguments: the file the program's stderr goes to, then the
+# program's argv. Prints one JSON line.
 PEAK_SCRIPT = """\
 import json, os, resource, signal, subprocess, sys, time
-from core.processes import die_with_parent
+from core.processes import argv_dying_with_parent
 with open(sys.argv[1], "wb") as log:
     started = time.perf_counter()
     proc = subprocess.Popen(
-        sys.argv[2:],
+        argv_dying_with_parent(sys.argv[2:], signal.SIGTERM),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=log,
-        preexec_fn=die_with_parent(signal.SIGTERM),
     )
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -290,20 +291,19 @@ def _cpu_of_children() -> float:
 
 
 def _run(argv: list[str], env: dict[str, str] | None) -> tuple[float, float, str, str]:
-    """(seconds, CPU seconds, stdout, stderr) of `argv`; both sides start the same way (a fork with a death signal).
+    """(seconds, CPU seconds, stdout, stderr) of `argv`; both sides start the same way (with a death signal).
 
     The CPU is the delta of RUSAGE_CHILDREN: this process runs one child at a time.
     """
     cpu = _cpu_of_children()
     started = time.perf_counter()
     completed = subprocess.run(
-        argv,
+        argv_dying_with_parent(argv, signal.SIGTERM, env=env),
         cwd=PROJECT_DIR,
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        preexec_fn=die_with_parent(signal.SIGTERM),
     )
     elapsed = time.perf_counter() - started
     cpu = _cpu_of_children() - cpu

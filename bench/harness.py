@@ -1,6 +1,6 @@
 """Running a benchmark: its child processes and server, the load, the rounds, the exit.
 
-Every process a benchmark starts dies with it (tests.stack.die_with_parent), so a run
+Every process a benchmark starts dies with it (core.processes.argv_dying_with_parent), so a run
 killed with SIGKILL leaves no gunicorn or Django child behind; SIGTERM unwinds like
 Ctrl-C, through the blocks that stop servers and remove temporary files.
 
@@ -26,7 +26,8 @@ from typing import TypeVar
 
 from bench.common import PROJECT_DIR
 from bench.machine import load_average, machine_line
-from tests.stack import die_with_parent, free_port
+from core.processes import argv_dying_with_parent
+from tests.stack import free_port
 
 Outcome = TypeVar("Outcome")
 
@@ -34,16 +35,21 @@ Outcome = TypeVar("Outcome")
 # --- child processes --------------------------------------------------------------------------
 
 
-def run_python(env: dict[str, str], *args: str, **options) -> subprocess.CompletedProcess:
+def run_python(env: dict[str, str], *args: str, check: bool = True, **options) -> subprocess.CompletedProcess:
     """`python *args` in the project directory with `env`; fails loudly unless check=False is given."""
-    return subprocess.run(
-        [sys.executable, *args],
+    argv = [sys.executable, *args]
+    completed = subprocess.run(
+        argv_dying_with_parent(argv, signal.SIGTERM),
         cwd=PROJECT_DIR,
         env=env,
         stdin=subprocess.DEVNULL,
-        preexec_fn=die_with_parent(signal.SIGTERM),
-        **{"check": True, **options},
+        **options,
     )
+    # The argv as asked, not its wrapper: run_benchmark prints a failed step's arguments.
+    completed.args = argv
+    if check:
+        completed.check_returncode()
+    return completed
 
 
 def run_benchmark(run: Callable[[], None], *, interrupted: str) -> int:
@@ -120,7 +126,7 @@ class Gunicorn:
         # stderr: keep them with gunicorn's log, out of the report.
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                argv,
+                argv_dying_with_parent(argv, signal.SIGTERM),
                 cwd=PROJECT_DIR,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
@@ -129,7 +135,6 @@ class Gunicorn:
                 # Own process group: Ctrl-C reaches the benchmark, which then stops
                 # gunicorn in order instead of racing it.
                 process_group=0,
-                preexec_fn=die_with_parent(signal.SIGTERM),
             )
         try:
             self._wait_ready()

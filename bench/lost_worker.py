@@ -49,7 +49,8 @@ from pathlib import Path
 
 from bench import common
 from bench.common import django_env
-from tests.stack import Stack, die_with_parent
+from core.processes import argv_dying_with_parent
+from tests.stack import Stack
 
 PROJECT_DIR = common.PROJECT_DIR
 SAMPLE_RATE = 44100
@@ -97,14 +98,13 @@ class Proc:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self._read_at = 0
         self.proc = subprocess.Popen(
-            [sys.executable, *argv],
+            argv_dying_with_parent([sys.executable, *argv], signal.SIGTERM),
             env=env,
             cwd=work,  # beat's and the worker's files (if any) go to the temp dir, not the project
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             process_group=0,
-            preexec_fn=die_with_parent(signal.SIGTERM),
         )
         self.pid = self.proc.pid
 

@@ -375,7 +375,8 @@ def run_bare(source: Path, target: Path) -> tuple[float, int, int]:
     target.unlink(missing_ok=True)
     argv = [part.replace("{in}", str(source)).replace("{out}", str(target)) for part in BARE_ARGV]
     started = time.perf_counter()
-    # No preexec_fn: it would make subprocess fork the slow way, a cost the project's ffmpeg does not pay.
+    # Bare, with no parent-death wrapper: the project's ffmpeg starts through setpriv and a shell
+    # (core.processes, about 2.5 ms), a cost counted against the project.
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # wait4 gives this ffmpeg's own rusage (RUSAGE_CHILDREN would mix in the Django children).

@@ -179,6 +179,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # `manage.py serve` (make run): the worker beside the server, and how long it may finish a task on Ctrl-C.
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2)
 SERVE_WORKER_STOP_SECONDS = env_int("SERVE_WORKER_STOP_SECONDS", 10)
+# A dead worker is replaced this many times within the window before `serve` gives up.
+SERVE_WORKER_RESTARTS = env_int("SERVE_WORKER_RESTARTS", 5)
+SERVE_WORKER_RESTART_WINDOW_SECONDS = env_int("SERVE_WORKER_RESTART_WINDOW_SECONDS", 60)
 # Management commands `manage.py serve` runs once beside the server at each start (idempotent).
 SERVE_SETUP_COMMANDS = [("built-in mastering references", ["populate_references"])]
 CELERY_TIMEZONE = TIME_ZONE

@@ -36,7 +36,7 @@ from typing import NamedTuple
 from mutagen import MutagenError
 from mutagen.mp3 import MP3, BitrateMode
 
-from core.processes import die_with_parent
+from core.processes import argv_dying_with_parent
 
 MP3_BITRATE_KBPS = 320
 
@@ -126,14 +126,13 @@ def transcode_to_mp3(
     command = ffmpeg_command(source, target, sample_rate=target_sample_rate(sample_rate), channels=channels)
     try:
         completed = subprocess.run(
-            command,
+            # A worker killed as a whole takes its ffmpeg with it, instead of leaving it encoding.
+            argv_dying_with_parent(command),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             timeout=timeout_seconds,
             check=False,
-            # A worker killed as a whole takes its ffmpeg with it, instead of leaving it encoding.
-            preexec_fn=die_with_parent(),
         )
     except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped ffmpeg
         target.unlink(missing_ok=True)

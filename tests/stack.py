@@ -7,8 +7,8 @@
 
 Every server listens on a free 127.0.0.1 port, keeps its data and log in one
 temporary directory, and is torn down on exit. Servers also die with the
-process that started them (PR_SET_PDEATHSIG), so a harness killed with
-SIGKILL does not leave daemons behind; only its temp directory remains.
+process that started them (PR_SET_PDEATHSIG, see core.processes), so a harness
+killed with SIGKILL does not leave daemons behind; only its temp directory remains.
 
 Linux only: relies on prctl, the postgres system account and Debian's
 /usr/lib/postgresql/<version>/bin layout (falling back to PATH).
@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 
-from core.processes import die_with_parent  # noqa: F401 - also imported from here by tests and benches
+from core.processes import argv_dying_with_parent
 
 SERVICES = ("postgres", "redis", "s3")
 DEFAULT_BUCKET = "music-test"
@@ -142,14 +142,13 @@ class Stack:
         log = open(log_path, "ab")  # noqa: SIM115 - the _Server owns it and closes it when the server stops
         try:
             proc = subprocess.Popen(
-                argv,
+                argv_dying_with_parent(argv, stop_signal),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 # Own process group: a terminal Ctrl-C goes to the command under
                 # test only, and the servers outlive it until we stop them.
                 process_group=0,
-                preexec_fn=die_with_parent(stop_signal),
                 **kwargs,
             )
         except BaseException:
@@ -199,16 +198,27 @@ class Stack:
             as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
 
         initdb_log = self._log_path("initdb")
+        # --no-locale: identical collation whatever the host's locale.
+        initdb_argv = [
+            initdb,
+            "-D",
+            datadir,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ]
         with open(initdb_log, "ab") as log:
             try:
                 returncode = subprocess.run(
-                    # --no-locale: identical collation whatever the host's locale.
-                    [initdb, "-D", datadir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"],
+                    argv_dying_with_parent(initdb_argv, signal.SIGTERM),
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     cwd=pgdir,
-                    preexec_fn=die_with_parent(signal.SIGTERM),
                     timeout=self.timeout,
                     **as_user,
                 ).returncode
@@ -373,12 +383,9 @@ def main(argv=None) -> int:
     try:
         with Stack(services, verbose=True) as stack:
             try:
-                proc = subprocess.Popen(
-                    command,
-                    env={**os.environ, **stack.env},
-                    # The command is pointless once its servers are gone.
-                    preexec_fn=die_with_parent(signal.SIGTERM),
-                )
+                env = {**os.environ, **stack.env}
+                # The command is pointless once its servers are gone.
+                proc = subprocess.Popen(argv_dying_with_parent(command, signal.SIGTERM, env=env), env=env)
             except OSError as exc:
                 print(f"stack: cannot run {command[0]}: {exc}", file=sys.stderr)
                 return 127

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -70,6 +71,28 @@ def _alive(pids: set[int]) -> set[int]:
         if state != "Z":
             alive.add(pid)
     return alive
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def _arguments(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def _output(pid: int) -> str | None:
+    """Where the process's standard output goes."""
+    try:
+        return os.readlink(f"/proc/{pid}/fd/1")
+    except OSError:
+        return None
 
 
 def _wait_for(predicate, *, timeout: float, what: str):
@@ -183,3 +206,128 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 every, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.SECONDS)
 PeriodicTask.objects.create(name="test: every second", task="core.tasks.stalled_jobs_requeue", interval=every)
 """
+
+
+# --- a worker that dies ---------------------------------------------------------------------
+
+
+class _Serve:
+    """`manage.py serve` in the background with a restart allowance; its output read by a thread."""
+
+    def __init__(self, tmp_path: Path, *, restarts: int, window: int):
+        self.data_dir = tmp_path / "data"
+        env = _embedded_env(self.data_dir)
+        # The restart allowance, small enough to exhaust or outlast in a test.
+        env["SERVE_WORKER_RESTARTS"], env["SERVE_WORKER_RESTART_WINDOW_SECONDS"] = str(restarts), str(window)
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, MANAGE, "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def wait_serving(self) -> None:
+        _wait_for(
+            lambda: "==> Serving at" in self.output() or self.process.poll() is not None,
+            timeout=180,
+            what="serve to start",
+        )
+        assert f"==> Serving at http://127.0.0.1:{self.port}/" in self.output(), self.output()
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def _children(self) -> set[int]:
+        return {pid for pid in _descendants(self.process.pid) if _parent(pid) == self.process.pid}
+
+    def child(self, name: str) -> int | None:
+        """The process serve started that writes to `name`'s log (Celery rewrites its command line)."""
+        log = str(self.data_dir / "logs" / f"{name}.log")
+        return next((pid for pid in self._children() if _output(pid) == log), None)
+
+    def web_server(self) -> int | None:
+        return next((pid for pid in self._children() if "runserver" in _arguments(pid)), None)
+
+    def kill_worker(self) -> int | None:
+        """SIGKILL the worker's main process; the pid of the worker serve starts in its place, None if it stops."""
+        worker = _wait_for(lambda: self.child("worker"), timeout=30, what="a worker")
+        os.kill(worker, signal.SIGKILL)
+
+        def replaced_or_stopped():
+            if self.process.poll() is not None:
+                return "stopped"
+            new = self.child("worker")
+            return new if new != worker else None
+
+        outcome = _wait_for(replaced_or_stopped, timeout=30, what="a new worker, or serve to stop")
+        return None if outcome == "stopped" else outcome
+
+    def restart_lines(self) -> list[str]:
+        return [line for line in self.lines if "The worker stopped" in line]
+
+    def stop(self) -> int:
+        children = _descendants(self.process.pid)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=10)
+        _wait_for(lambda: not _alive(children), timeout=15, what="every child to be gone")
+        return self.process.returncode
+
+
+def test_a_worker_that_dies_is_replaced_while_the_server_and_beat_keep_running(tmp_path):
+    window = 3
+    serve = _Serve(tmp_path, restarts=1, window=window)
+    try:
+        serve.wait_serving()
+        beat, web_server = serve.child("beat"), serve.web_server()
+        assert beat and web_server
+
+        assert serve.kill_worker() is not None, serve.output()
+
+        _wait_for(serve.restart_lines, timeout=10, what="the line about the restart")
+        worker_log = serve.data_dir / "logs" / "worker.log"
+        assert f"The worker stopped (killed by SIGKILL); its log: {worker_log}." in serve.restart_lines()[0]
+        page = requests.get(f"http://127.0.0.1:{serve.port}/admin/login/", timeout=30)
+        assert page.status_code == 200
+        assert (serve.child("beat"), serve.web_server()) == (beat, web_server)
+
+        # The allowance is per window, not for the whole run: once the window has passed, one
+        # more death than the allowance is replaced too.
+        time.sleep(window + 1)
+        assert serve.kill_worker() is not None, serve.output()
+        _wait_for(lambda: len(serve.restart_lines()) == 2, timeout=10, what="the second line about a restart")
+    finally:
+        returncode = serve.stop()
+    assert returncode == 0, serve.output()
+    assert "keeps dying" not in serve.output()
+
+
+def test_a_worker_that_keeps_dying_stops_everything_and_says_so(tmp_path):
+    serve = _Serve(tmp_path, restarts=2, window=600)
+    children: set[int] = set()
+    try:
+        serve.wait_serving()
+        for _ in range(2):
+            assert serve.kill_worker() is not None, serve.output()
+        children = _descendants(serve.process.pid)  # the server, beat, the third worker and theirs
+        assert serve.kill_worker() is None  # the third death within the window: serve stops
+    finally:
+        returncode = serve.stop()
+    worker_log = serve.data_dir / "logs" / "worker.log"
+    assert returncode != 0
+    assert len(serve.restart_lines()) == 2, serve.output()
+    assert "The worker keeps dying (3 times within 600 s, the last killed by SIGKILL)" in serve.output()
+    assert f"its log: {worker_log}. Everything else is stopped." in serve.output()
+    _wait_for(lambda: not _alive(children), timeout=15, what="every child to be gone")
+    assert port_problem("127.0.0.1", serve.port) is None

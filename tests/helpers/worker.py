@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
-from tests.stack import die_with_parent
+from core.processes import argv_dying_with_parent
 
 START_TIMEOUT_SECONDS = 60
 
@@ -54,29 +54,31 @@ class CeleryWorker:
         }
         self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--queues",
-                self.queues,
-                "--concurrency",
-                str(self.concurrency),
-                "--without-mingle",
-                "--without-gossip",
-                "--hostname",
-                self.hostname,
-                "--loglevel",
-                "INFO",
-            ],
+            argv_dying_with_parent(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--queues",
+                    self.queues,
+                    "--concurrency",
+                    str(self.concurrency),
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--hostname",
+                    self.hostname,
+                    "--loglevel",
+                    "INFO",
+                ],
+                signal.SIGTERM,
+            ),
             env=env,
             cwd=settings.BASE_DIR,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent(signal.SIGTERM),
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:

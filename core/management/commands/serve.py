@@ -9,8 +9,18 @@ else it checks that the port is free, then migrates and makes sure an admin exis
 Each child runs in a process group of its own, so one Ctrl-C reaches this command only, and it
 stops them in order: the web server and beat at once, the worker after it has had
 SERVE_WORKER_STOP_SECONDS to finish its current task (a job cut short is picked up again by the
-stalled-job sweep on the next start, see core.jobs). If one of them dies, the others are stopped
-too and the command fails, saying which one and where its log is.
+stalled-job sweep on the next start, see core.jobs). Each child also dies with this command
+(core.processes), even when it is killed with SIGKILL.
+
+A worker that dies (a job that crashes it, the OOM killer) is replaced: the command says how it
+ended and where its log is, kills what is left of its process group, and starts a new one while
+the web server and beat keep running. The job it was running is re-queued by the stalled-job sweep
+and failed once it has lost JOB_MAX_ATTEMPTS workers, so one bad file does not stop the product.
+At most SERVE_WORKER_RESTARTS (5) new workers are started within
+SERVE_WORKER_RESTART_WINDOW_SECONDS (60 s); a worker that dies
+past that keeps dying, and the command stops everything and fails, saying so and where its log
+is. If the web server or beat dies, the others are stopped too and the command fails, saying
+which one and where its log is.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +41,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from core.ports import port_problem
-from core.processes import die_with_parent
+from core.processes import argv_dying_with_parent
 
 QUEUES = "default,audio,network"
 READY_TIMEOUT_SECONDS = 60
@@ -39,6 +50,14 @@ STOP_SECONDS = 10
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-returncode).name}"
+        return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
 
 
 @dataclass
@@ -83,12 +102,11 @@ class Command(BaseCommand):
         log_dir = Path(settings.DATA_DIR) / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.step(f"Starting a Celery worker and beat (logs in {log_dir})")
+        self.worker_arguments = ["-m", "celery", "-A", "config", "worker", "-Q", QUEUES, "-c", str(concurrency)]
+        self.worker_arguments += ["-l", "INFO"]
+        self.worker_restarts: deque[float] = deque()  # when each new worker was started (monotonic)
         children = [
-            self.start(
-                "worker",
-                ["-m", "celery", "-A", "config", "worker", "-Q", QUEUES, "-c", str(concurrency), "-l", "INFO"],
-                log_dir,
-            ),
+            self.start("worker", self.worker_arguments, log_dir),
             self.start("beat", ["-m", "celery", "-A", "config", "beat", "-l", "INFO"], log_dir),
             self.start("web server", [str(Path(settings.BASE_DIR) / "manage.py"), "runserver", f"{host}:{port}"]),
         ]
@@ -122,12 +140,11 @@ class Command(BaseCommand):
         log = log_dir / f"{name.replace(' ', '-')}.log" if log_dir else None
         output = open(log, "ab") if log else None  # noqa: SIM115 - the child keeps it
         process = subprocess.Popen(
-            [sys.executable, *arguments],
+            argv_dying_with_parent([sys.executable, *arguments], signal.SIGTERM),
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # a group of its own: Ctrl-C is ours to pass on, in order
-            preexec_fn=die_with_parent(signal.SIGTERM),
         )
         if output:
             output.close()
@@ -153,13 +170,41 @@ class Command(BaseCommand):
                 self.step(f"{child.name}: {outcome}; its log: {child.log}")
             time.sleep(0.5)
 
-    @staticmethod
-    def check_alive(children: list[Child]) -> None:
-        for child in children:
+    def check_alive(self, children: list[Child]) -> None:
+        """Replace a worker that died; fail if the web server or beat did."""
+        for index, child in enumerate(children):
             code = child.process.poll()
-            if code is not None:
-                where = f"; its log: {child.log}" if child.log else ""
-                raise CommandError(f"The {child.name} stopped (exit code {code}){where}. Everything else is stopped.")
+            if code is None:
+                continue
+            if child.name == "worker":
+                children[index] = self.restart_worker(child)
+                continue
+            where = f"; its log: {child.log}" if child.log else ""
+            raise CommandError(f"The {child.name} stopped ({_how_it_ended(code)}){where}. Everything else is stopped.")
+
+    def restart_worker(self, dead: Child) -> Child:
+        """A new worker in place of `dead`, unless workers have died too often lately."""
+        allowed, window = settings.SERVE_WORKER_RESTARTS, settings.SERVE_WORKER_RESTART_WINDOW_SECONDS
+        how = _how_it_ended(dead.process.returncode)
+        # Its pool processes (and their ffmpeg) may outlive it; they would hold tasks nobody reports.
+        dead.stop(signal.SIGKILL)
+        now = time.monotonic()
+        while self.worker_restarts and self.worker_restarts[0] <= now - window:
+            self.worker_restarts.popleft()
+        if len(self.worker_restarts) >= allowed:
+            deaths = len(self.worker_restarts) + 1
+            raise CommandError(
+                f"The worker keeps dying ({deaths} time{'s' if deaths > 1 else ''} within {window:g} s, "
+                f"the last {how}); its log: {dead.log}. Everything else is stopped."
+            )
+        self.worker_restarts.append(now)
+        self.stderr.write(
+            f"==> The worker stopped ({how}); its log: {dead.log}. Starting a new one "
+            f"({len(self.worker_restarts)} of at most {allowed} within {window:g} s); "
+            "the web server and beat keep running.",
+            style_func=self.style.WARNING,
+        )
+        return self.start("worker", self.worker_arguments, dead.log.parent)
 
     @staticmethod
     def stop_all(children: list[Child]) -> None:
