@@ -5,7 +5,10 @@ applies its own DEFAULT_LOGGING before this dict: a console handler on the "djan
 (it prints when DEBUG is on, as under `make run`) and a handler on "django.server" that does
 not propagate, neither with the filter. dictConfig keeps the handlers of loggers it is not
 told about, so both loggers are named below with no handlers of their own: that removes
-Django's, and their records reach the root handlers, redacted, like everyone else's.
+Django's, and their records reach the root handlers, redacted, like everyone else's. The same
+goes for gunicorn's loggers: gunicorn gives them handlers of its own before it loads the app
+(its access line quotes the whole request line, query string included), and this dict, applied
+when a worker loads Django, replaces them.
 """
 
 
@@ -43,6 +46,9 @@ def build_logging(*, level: str, log_file: str) -> dict:
             # runserver's access lines: its 2xx and 3xx lines repeat core.middleware's request
             # lines; refusals and errors (4xx, 5xx, malformed requests) are kept.
             "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+            # gunicorn's access lines (`--access-logfile -`) and its workers' errors: printed by the root handlers.
+            "gunicorn.access": {"handlers": [], "propagate": True},
+            "gunicorn.error": {"handlers": [], "propagate": True},
             "django.db.backends": {"level": "INFO"},
             "botocore": {"level": "WARNING"},
             "urllib3": {"level": "WARNING"},

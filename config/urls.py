@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from core.api.docs import RedocView, SchemaView, SwaggerView
+from core.login_views import admin_login, session_login
 from core.storage_views import signed_object
 
 handler400 = "core.errors.bad_request"
@@ -25,7 +26,11 @@ api_patterns = [
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
+    # Both session login forms spend the login budgets of /api/auth/token/ (core.login_views); these
+    # come before the includes, whose own login routes keep their names for reverse().
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("api-auth/login/", session_login),
     path("api-auth/", include("rest_framework.urls")),
 ]

@@ -5,10 +5,13 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 USERNAME_MAX_LENGTH = 150
 USERNAME_TAKEN = "This username is taken."
+EMAIL_TAKEN = "This email address is taken."
 
 
 def fold_username(username: str) -> str:
@@ -48,15 +51,49 @@ class User(AbstractUser):
     username_folded = models.CharField(  # noqa: DJ001
         max_length=USERNAME_MAX_LENGTH, unique=True, null=True, editable=False
     )
+    # The address this account shared with an older account when migration 0007 made addresses unique:
+    # while its email is exactly that, the unique index leaves the account out (nothing was deleted or
+    # changed). Any other address, set by any means (the admin, a queryset update), is held again.
+    legacy_duplicate_email = models.EmailField(blank=True, default="", editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            # One account per address whatever its case; lower() is the database's own, so every write
+            # is held, and the Python checks (holding_email) compare with the same function.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_any_case",
+                condition=~Q(email="") & ~Q(email=F("legacy_duplicate_email")),
+                violation_error_message=EMAIL_TAKEN,
+            ),
+        ]
+
+    @classmethod
+    def holding_email(cls, email: str) -> models.QuerySet:
+        """The accounts the unique index holds this address for, in any case (none for a blank one)."""
+        if not email:
+            return cls._default_manager.none()
+        return (
+            cls._default_manager.exclude(email="")
+            .exclude(email=F("legacy_duplicate_email"))
+            .alias(email_lowered=Lower("email"))
+            .filter(email_lowered=Lower(Value(email)))
+        )
 
     def clean(self):
+        keeps_legacy_duplicate = bool(self.legacy_duplicate_email) and self.email == self.legacy_duplicate_email
         super().clean()
+        if keeps_legacy_duplicate:
+            # AbstractUser.clean() lowers the domain ("@Example.ORG"): that would be another address to
+            # the index, which would then hold it next to the older account's. Saving the account's
+            # other fields keeps its address as it was.
+            self.email = self.legacy_duplicate_email
         # The admin's forms validate here; without it, a clash would reach the database as a 500.
         if self.username and self._folded_name_held_elsewhere(fold_username(self.username)):
             raise ValidationError({"username": USERNAME_TAKEN})
+        if not keeps_legacy_duplicate and self.holding_email(self.email).exclude(pk=self.pk).exists():
+            raise ValidationError({"email": EMAIL_TAKEN})
 
     def save(self, *args, **kwargs):
         # Every way an account is written passes here (create_user, createsuperuser, the admin, a rename

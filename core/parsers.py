@@ -32,6 +32,15 @@ TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels; the API accepts at
 _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _OPENING = frozenset("[{")
 
+NOT_UNICODE = (
+    "The request body contains text that is not valid Unicode (a lone surrogate such as \\ud800); "
+    "send UTF-16 surrogates only in pairs."
+)
+# What can put a surrogate in a parsed string: a \uD800-\uDFFF escape, or one decoded as it is by
+# an odd charset (utf-7 turns "+2AA-" into U+D800). Most bodies have neither, and skip the walk.
+_SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
 
 def json_depth_exceeds(text: str, limit: int) -> bool:
     """Whether the arrays and objects of a JSON text nest more than `limit` levels deep."""
@@ -47,6 +56,22 @@ def json_depth_exceeds(text: str, limit: int) -> bool:
                 return True
         elif len(token) == 1:
             depth -= 1
+    return False
+
+
+def has_surrogates(data) -> bool:
+    """Whether any string of parsed JSON, key or value, holds a surrogate code point."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
     return False
 
 
@@ -67,7 +92,11 @@ class JSONParser(parsers.JSONParser):
         if json_depth_exceeds(text, MAX_JSON_DEPTH):
             raise ParseError(TOO_DEEP)
         try:
-            return super().parse(io.BytesIO(body), media_type, parser_context)
+            data = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError:
             # Not reachable within the limit; kept so a mistake in the scan above is a 400, not a 500.
             raise ParseError(TOO_DEEP) from None
+        # An escaped backslash (JSON "\\ud800", the six characters \ud800) matches the hint too: the walk decides.
+        if _SURROGATE_HINT.search(text) and has_surrogates(data):
+            raise ParseError(NOT_UNICODE)
+        return data

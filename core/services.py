@@ -20,7 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from core.models import USERNAME_TAKEN, fold_username
+from core.models import EMAIL_TAKEN, USERNAME_TAKEN, fold_username
 
 User = get_user_model()
 WRONG_OLD_PASSWORD = "Your old password was entered incorrectly."
@@ -33,19 +33,27 @@ def username_is_taken(*, username: str) -> bool:
     return User.objects.filter(Q(username_folded=fold_username(username)) | Q(username=exact)).exists()
 
 
+def email_is_taken(*, email: str) -> bool:
+    """Whether an account holds this e-mail address in any case (a blank one is never taken)."""
+    return User.holding_email(email).exists()
+
+
 def user_register(*, username: str, password: str, email: str = "") -> User:
     """Create an account; the password is already validated by the caller's serializer.
 
-    The serializer checks that the name is free, but two registrations can pass that check at
-    the same moment: the database's unique constraints decide, and the loser gets the same 400.
+    The serializer checks that the name and the address are free, but two registrations can pass
+    that check at the same moment: the database's unique constraints decide, and the loser gets
+    the same 400.
     """
     try:
         with transaction.atomic():
             return User.objects.create_user(username=username, email=email, password=password)
     except IntegrityError as exc:
-        if not username_is_taken(username=username):
-            raise  # not a clash of names: a bug to see as one
-        raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+        if username_is_taken(username=username):
+            raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+        if email_is_taken(email=email):
+            raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+        raise  # not a clash of names or addresses: a bug to see as one
 
 
 def token_pair_create(*, user: User) -> dict[str, str]:

@@ -11,10 +11,15 @@ the end; whatever the client wrote in the header itself comes before and is neve
 read. (DRF's own default, with NUM_PROXIES unset, took the whole header as the
 identity: a new header on each request was a new budget.) IPv6 addresses count per
 /64, the block one customer gets, so choosing a new address in it is no new budget.
+
+Password guesses have two budgets, per address and per account, and every way to guess
+spends them: the token endpoint through DRF, the session login forms (the admin's and the
+browsable API's, core.login_views) through login_attempt_wait(), with the same cache keys.
 """
 
 import hashlib
 import ipaddress
+import math
 
 from django.conf import settings
 from rest_framework import throttling
@@ -100,8 +105,38 @@ class LoginUsernameRateThrottle(_SettingsRateMixin, throttling.SimpleRateThrottl
         else:
             data = request.data
             username = data.get("username") if hasattr(data, "get") else None
+        return self.account_cache_key(username)
+
+    def account_cache_key(self, username) -> str | None:
         if not isinstance(username, str) or not username:
             return None  # the serializer refuses the request; the address's budget still counts it
         # A digest keeps the cache key short and plain whatever was posted.
         account = hashlib.sha256(fold_username(username).encode("utf-8", "surrogatepass")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": account}
+
+
+class _PostedUsernameThrottle(LoginUsernameRateThrottle):
+    """The account budget of a login form, whose username the form has already read and cleaned."""
+
+    def __init__(self, username: str | None):
+        super().__init__()
+        self.username = username
+
+    def get_cache_key(self, request, view):
+        return self.account_cache_key(self.username)
+
+
+def login_attempt_wait(request, *, username: str | None) -> int | None:
+    """Spend one password attempt of the login budgets; None when allowed, else the seconds to wait.
+
+    As DRF checks a view's throttles: every budget is asked, and those that allow the attempt
+    count it even when another refuses it.
+    """
+    waits = [
+        throttle.wait()
+        for throttle in (LoginRateThrottle(), _PostedUsernameThrottle(username))
+        if not throttle.allow_request(request, None)
+    ]
+    if not waits:
+        return None
+    return max(1, math.ceil(max((wait for wait in waits if wait is not None), default=1)))

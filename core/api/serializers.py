@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from core import services
-from core.models import USERNAME_TAKEN, validate_folded_username_length
+from core.models import EMAIL_TAKEN, USERNAME_TAKEN, validate_folded_username_length
 
 User = get_user_model()
 
@@ -22,6 +22,12 @@ class RegisterInputSerializer(serializers.Serializer):
     def validate_username(self, value: str) -> str:
         if services.username_is_taken(username=value):
             raise serializers.ValidationError(USERNAME_TAKEN)
+        return value
+
+    def validate_email(self, value: str) -> str:
+        # For the message only: the database's unique index decides (services.user_register).
+        if services.email_is_taken(email=value):
+            raise serializers.ValidationError(EMAIL_TAKEN)
         return value
 
     def validate(self, attrs):

@@ -311,3 +311,140 @@ def test_ordinary_words_after_oauth_are_kept():
     from core.log_filters import redact
 
     assert redact("log in with an OAuth token from your account") == "log in with an OAuth token from your account"
+
+
+# --- OAuth callbacks, encoded query strings, signed values in URLs --------------------------------
+
+OAUTH_CODE = "AQDx7f9KfLw-Zs3_pQ"
+OAUTH_STATE = "eyJ1IjoiNDIifQ%3A1r2s3t%3Aabcdef"  # a signed value (value:timestamp:signature), URL-encoded
+CALLBACK = f"/api/wrapped/spotify/callback/?code={OAUTH_CODE}&state={OAUTH_STATE}"
+
+
+def test_the_spotify_callbacks_code_and_state_never_reach_runservers_access_line(stderr_as_at_startup):
+    server = logging.getLogger("django.server")
+
+    server.warning('"%s" %s %s', f"GET {CALLBACK} HTTP/1.1", "400", "58", extra={"status_code": 400})
+    logging.getLogger("django.request").warning("Bad Request: %s", f"http://testserver{CALLBACK}&page=2")
+
+    text = stderr_as_at_startup.getvalue()
+    for secret in (OAUTH_CODE, OAUTH_STATE, "eyJ1IjoiNDIifQ", "1r2s3t", "abcdef"):
+        assert secret not in text, text
+    assert '"GET /api/wrapped/spotify/callback/?code=[redacted]&state=[redacted] HTTP/1.1" 400 58' in text
+    assert "state=[redacted]&page=2" in text
+
+
+def test_gunicorns_access_line_is_printed_redacted(settings):
+    """What the image runs (`gunicorn --access-logfile -`): gunicorn sets up its loggers, then a worker loads Django."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    buffer = io.StringIO()
+    streams = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = buffer  # gunicorn's access handler binds stdout, ours stderr
+    try:
+        config = Config()
+        config.set("accesslog", "-")
+        gunicorn_log = Logger(config)
+        configure_logging(django_settings.LOGGING_CONFIG, build_logging(level="INFO", log_file=""))
+        response = SimpleNamespace(status="400 Bad Request", headers=[], sent=58)
+        request = SimpleNamespace(headers=[("USER-AGENT", "curl/8")])
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "RAW_URI": CALLBACK,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "203.0.113.9",
+            "HTTP_REFERER": f"https://accounts.spotify.com/authorize?client_id=abc&state={OAUTH_STATE}",
+        }
+        gunicorn_log.access(response, request, environ, timedelta(milliseconds=12))
+        gunicorn_log.error("Error handling request %s", CALLBACK)
+    finally:
+        sys.stdout, sys.stderr = streams
+        for name in ("gunicorn.access", "gunicorn.error"):
+            gunicorn_logger = logging.getLogger(name)
+            for handler in list(gunicorn_logger.handlers):
+                gunicorn_logger.removeHandler(handler)
+            gunicorn_logger.propagate = True
+        configure_logging(django_settings.LOGGING_CONFIG, django_settings.LOGGING)
+
+    text = buffer.getvalue()
+    for secret in (OAUTH_CODE, OAUTH_STATE, "eyJ1IjoiNDIifQ", "abcdef"):
+        assert secret not in text, text
+    # Redacted, not silenced: the access line and the worker's error are both printed.
+    assert '"GET /api/wrapped/spotify/callback/?code=[redacted]&state=[redacted] HTTP/1.1" 400 58' in text, text
+    assert "Error handling request /api/wrapped/spotify/callback/?code=[redacted]" in text, text
+
+
+def test_secret_query_parameters_are_redacted_raw_and_url_encoded_and_the_others_kept():
+    from core.log_filters import redact
+
+    lines = {
+        # As sent, with the names the API, S3 and OAuth use.
+        "GET /cb/?code=AQD1&state=S1&page=2 HTTP/1.1": "GET /cb/?code=[redacted]&state=[redacted]&page=2 HTTP/1.1",
+        "?access_token=A1&refresh_token=R1&id_token=I1&ordering=name": (
+            "?access_token=[redacted]&refresh_token=[redacted]&id_token=[redacted]&ordering=name"
+        ),
+        "https://b.s3/k?X-Amz-Credential=AKIA%2F1&X-Amz-Security-Token=FQo%2Bz&X-Amz-Signature=5e1&X-Amz-Date=2024": (
+            "https://b.s3/k?X-Amz-Credential=[redacted]&X-Amz-Security-Token=[redacted]"
+            "&X-Amz-Signature=[redacted]&X-Amz-Date=2024"
+        ),
+        "/login/?password=hunter+2%20x&old_password=p1&next=/": (
+            "/login/?password=[redacted]&old_password=[redacted]&next=/"
+        ),
+        # In an HTML page, and inside another URL: encoded once, twice; the inner page parameter kept.
+        "href='/cb?state=S2&amp;code=C2&amp;page=3'": "href='/cb?state=[redacted]&amp;code=[redacted]&amp;page=3'",
+        "/login/?next=%2Fcb%2F%3Fcode%3DAQD3%26state%3DS3%26page%3D4": (
+            "/login/?next=%2Fcb%2F%3Fcode%3D[redacted]%26state%3D[redacted]%26page%3D4"
+        ),
+        "Location: /x?next=%252Fcb%253Fstate%253DS4%2526page%253D5": (
+            "Location: /x?next=%252Fcb%253Fstate%253D[redacted]%2526page%253D5"
+        ),
+        # A bare query string (gunicorn's %(q)s); a value with an encoded & in it is one value.
+        'query="code=AQD5&state=S5&page=6"': 'query="code=[redacted]&state=[redacted]&page=6"',
+        "?state=S6%26more&page=7": "?state=[redacted]&page=7",
+        # A QueryDict's repr.
+        "<QueryDict: {'code': ['AQD7'], 'state': ['S7'], 'page': ['8']}>": (
+            "<QueryDict: {'code': ['[redacted]'], 'state': ['[redacted]'], 'page': ['8']}>"
+        ),
+        # Not secrets: ordinary parameters, and words that only look like one outside a query string.
+        "GET /api/chants/songs/?page=2&ordering=name HTTP/1.1": "GET /api/chants/songs/?page=2&ordering=name HTTP/1.1",
+        "task wrapped.tasks.x ended id=1 object=['u'] state=SUCCESS duration=0.1": (
+            "task wrapped.tasks.x ended id=1 object=['u'] state=SUCCESS duration=0.1"
+        ),
+    }
+
+    assert {line: redact(line) for line in lines} == lines
+
+
+def test_a_signed_value_is_redacted_wherever_it_is_and_however_it_is_url_encoded():
+    from urllib.parse import quote
+
+    from django.core import signing
+
+    from core.log_filters import redact
+
+    # What the Spotify link's state is: compressed (a leading "."), timestamped, a 43-character signature.
+    signed = signing.dumps({"u": "5f0c1d2e-0000-4000-8000-000000000000", "n": "nonce123"}, salt="t", compress=True)
+    once, twice = quote(signed, safe=""), quote(quote(signed, safe=""), safe="")
+    unsigned = signing.Signer(salt="t").sign("42")  # value:signature, no timestamp
+    assert "%3A" in once and "%253A" in twice
+
+    lines = [
+        f"linking failed for {once}, retry",
+        f"redirect /done/?next=%2Fcb%3Fx%3D{twice}%26y%3D1",
+        f"link {quote(unsigned, safe='')} expired",
+        f"GET /x/?n={once}&page=2",
+    ]
+    redacted = [redact(line) for line in lines]
+
+    for line in redacted:
+        for part in (*signed.split(":"), *unsigned.split(":")):
+            assert part not in line, line
+    assert redacted == [
+        "linking failed for [redacted], retry",
+        "redirect /done/?next=%2Fcb%3Fx%3D[redacted]%26y%3D1",
+        "link [redacted] expired",
+        "GET /x/?n=[redacted]&page=2",
+    ]
