@@ -1,6 +1,7 @@
 """API error conventions: every error body has a `detail` that says what is wrong."""
 
 import logging
+import math
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -62,6 +63,22 @@ class UpstreamUnavailable(exceptions.APIException):
     default_code = "upstream_unavailable"
 
 
+class LimitReached(exceptions.APIException):
+    """A service's refusal because the caller has as many of something at once as allowed (429).
+
+    `retry_after` (whole seconds, at least 1) is sent as the `Retry-After` header: when asking
+    again has a fair chance, which only the service knows (how long what it counts lasts).
+    """
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "You have as many of these at once as allowed; try again later."
+    default_code = "limit_reached"
+
+    def __init__(self, detail: str | None = None, *, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = max(math.ceil(retry_after), 1)
+
+
 class UnsupportedMediaType(exceptions.APIException):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     default_detail = "Unsupported media type."
@@ -104,7 +121,10 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     else:
         exc = body_error(exc) or exc
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, LimitReached) and response is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _wants_json(request) -> bool:

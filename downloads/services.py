@@ -31,14 +31,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from core import egress, media, mp3, staging, storage
+from core.errors import LimitReached
 from core.jobs import Deferred, JobStatus, is_missing_object, is_transient
 from core.pacing import Pace, PaceTimeout
 from core.tasks import delete_objects_after_commit, enqueue_after_commit
-from downloads import fetch, naming
+from downloads import fetch, naming, selectors
 from downloads.models import Download, DownloadTrack, TrackState
 
 logger = logging.getLogger(__name__)
@@ -52,26 +54,46 @@ def soundcloud_pace() -> Pace:
     return Pace("soundcloud", limit=settings.SOUNDCLOUD_REQUESTS_PER_10_MINUTES, period=600)
 
 
-def download_create(*, owner, tracks: list[dict]) -> Download:
-    """A pending download of `tracks` ({id, url, title, artist}, already validated), queued."""
-    with transaction.atomic():
-        download = Download(owner=owner, total=len(tracks))
-        download.mark_queued()
-        download.save()
-        DownloadTrack.objects.bulk_create(
-            DownloadTrack(
-                download=download,
-                position=position,
-                source_id=track["id"],
-                url=track["url"],
-                title=track["title"],
-                artist=track.get("artist", ""),
-            )
-            for position, track in enumerate(tracks)
-        )
-        from downloads.tasks import download_run
+# Sent as the refused request's Retry-After: even a one-track download (a fetch, then an encode)
+# takes tens of seconds, so asking sooner is almost always refused again, and waiting much longer
+# leaves the client idle after a download has finished. A client that wants the very moment polls
+# GET /api/downloads/ instead.
+BUSY_RETRY_AFTER_SECONDS = 30
 
-        enqueue_after_commit(download_run, str(download.pk))
+
+@transaction.atomic
+def download_create(*, owner, tracks: list[dict]) -> Download:
+    """A queued download of `tracks` (already validated); LimitReached when the owner has the most allowed."""
+    # Counting the owner's active downloads and inserting one are a single step: the owner's row is
+    # locked first, so a second request of the same user waits here until the first one has
+    # committed, then counts its download (ten requests at once all counted 0 without it). NO KEY
+    # UPDATE: other rows that point at the user (any app's inserts) do not wait for this one. On
+    # SQLite FOR UPDATE is a no-op, but its transactions are IMMEDIATE (config/settings.py): BEGIN
+    # takes the database's write lock, which serialises the same way.
+    get_user_model().objects.select_for_update(no_key=True).only("pk").get(pk=owner.pk)
+    active = selectors.active_count(owner=owner)
+    if active >= settings.DOWNLOADS_MAX_ACTIVE_PER_USER:
+        raise LimitReached(
+            f"You have {active} downloads pending or running; try again when one has finished.",
+            retry_after=BUSY_RETRY_AFTER_SECONDS,
+        )
+    download = Download(owner=owner, total=len(tracks))
+    download.mark_queued()
+    download.save()
+    DownloadTrack.objects.bulk_create(
+        DownloadTrack(
+            download=download,
+            position=position,
+            source_id=track["id"],
+            url=track["url"],
+            title=track["title"],
+            artist=track.get("artist", ""),
+        )
+        for position, track in enumerate(tracks)
+    )
+    from downloads.tasks import download_run
+
+    enqueue_after_commit(download_run, str(download.pk))
     return download
 
 
@@ -286,12 +308,10 @@ def _end(download_id, status: JobStatus, *, error: str = "", **fields) -> None:
     download = Download.objects.select_for_update().filter(pk=download_id, status__in=JobStatus.active()).first()
     if download is None:
         return
-    now = timezone.now()
-    update_fields = download.mark_finished(status, error=error, now=now)
-    download.expires_at = now + timedelta(hours=settings.DOWNLOADS_RETENTION_HOURS)
+    update_fields = download.mark_finished(status, error=error)  # expires_at too (Download.mark_finished)
     for name, value in fields.items():
         setattr(download, name, value)
-    download.save(update_fields=[*update_fields, "expires_at", *fields])
+    download.save(update_fields=[*update_fields, *fields])
 
 
 def download_fail(*, download_id, error: str) -> None:

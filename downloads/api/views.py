@@ -1,7 +1,6 @@
-from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
 from core.api.params import UUID_PATTERN
@@ -12,7 +11,17 @@ from downloads import selectors, services
 from downloads.api import serializers as s
 from downloads.models import Download
 
-BUSY = OpenApiResponse(description="Too many of your downloads are still running (DOWNLOADS_MAX_ACTIVE_PER_USER).")
+BUSY = OpenApiResponse(
+    description="You have DOWNLOADS_MAX_ACTIVE_PER_USER downloads pending or running; "
+    "ask again after the Retry-After header's seconds."
+)
+BUSY_RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds to wait before asking again.",
+)
 RUNNING = OpenApiResponse(description="The download is still pending or running.")
 
 
@@ -44,13 +53,11 @@ class DownloadViewSet(viewsets.GenericViewSet):
         summary="Download SoundCloud tracks into one zip; 202 while the job runs",
         request=s.DownloadInputSerializer,
         responses={202: s.DownloadDetailSerializer, 429: BUSY},
+        parameters=[BUSY_RETRY_AFTER],
     )
     def create(self, request):
         serializer = s.DownloadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        active = selectors.active_count(owner=request.user)
-        if active >= settings.DOWNLOADS_MAX_ACTIVE_PER_USER:
-            raise Throttled(detail=f"You have {active} downloads pending or running; try again when one has finished.")
         download = services.download_create(owner=request.user, tracks=serializer.validated_data["tracks"])
         download = selectors.download_of(owner=request.user, download_id=download.pk)
         return Response(s.DownloadDetailSerializer(download).data, status=status.HTTP_202_ACCEPTED)

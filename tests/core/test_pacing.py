@@ -1,5 +1,7 @@
 """core.pacing: a request budget and pauses shared through the cache (Redis under `make test`)."""
 
+import multiprocessing
+
 import pytest
 
 from core.pacing import Pace, PaceTimeout, retry_after_seconds
@@ -116,9 +118,139 @@ def test_a_budget_needs_a_limit_and_a_period(limit, period):
         Pace("x", limit=limit, period=period)
 
 
+def test_a_process_whose_clock_is_behind_counts_what_the_others_took_after_its_reading():
+    # A clock reading from just before a sub-window boundary (taken before a delay, or another
+    # host's clock a little behind) must still see the slots taken just after it.
+    ahead = Clock(start=1_000_000.0)
+    behind = Clock(start=ahead.now - 0.001)
+    for _ in range(3):
+        pace(ahead).acquire()
+    with pytest.raises(PaceTimeout):
+        pace(behind).acquire(deadline=behind.now)
+    assert pace(ahead).used() == 3
+
+
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("30", 30.0), ("0", 0.0), ("2.5", 2.5), (None, 60.0), ("Wed, 21 Oct 2026 07:28:00 GMT", 60.0), ("-5", 60.0)],
+    [
+        ("30", 30.0),
+        ("0", 0.0),
+        ("2.5", 2.5),
+        (" 7 ", 7.0),
+        (None, 60.0),
+        ("-5", 60.0),
+        ("nan", 60.0),
+        ("inf", 60.0),
+        ("", 60.0),
+        ("soon", 60.0),
+        ("Wed, 32 Oct 2026 07:28:00 GMT", 60.0),  # no such day
+        ("Wed, 21 Oct 2026", 60.0),  # no time
+    ],
 )
 def test_retry_after_header(header, seconds):
     assert retry_after_seconds(header) == seconds
+
+
+def test_retry_after_over_a_day_is_a_day():
+    # Callers pause a budget (a Redis key's time to live) and defer a task (a countdown) by it.
+    assert retry_after_seconds("99999999999") == 24 * 3600.0
+
+
+# 1994-11-06 08:49:37 UTC, the example date of RFC 9110, as a Unix time (an oracle outside the code).
+RFC_EXAMPLE = 784111777.0
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Sun, 06 Nov 1994 08:49:37 GMT",  # IMF-fixdate
+        "Sunday, 06-Nov-94 08:49:37 GMT",  # obsolete RFC 850
+        "Sun Nov  6 08:49:37 1994",  # obsolete asctime, no zone: UTC
+    ],
+)
+def test_retry_after_http_dates_are_seconds_from_now(header):
+    assert retry_after_seconds(header, clock=Clock(start=RFC_EXAMPLE - 90)) == 90.0
+
+
+def test_retry_after_a_date_already_past_is_now():
+    assert retry_after_seconds("Sun, 06 Nov 1994 08:49:37 GMT", clock=Clock(start=RFC_EXAMPLE + 3600)) == 0.0
+
+
+def test_retry_after_a_date_years_ahead_is_capped_at_a_day():
+    assert retry_after_seconds("Fri, 31 Dec 9999 23:59:59 GMT", clock=Clock(start=RFC_EXAMPLE)) == 24 * 3600.0
+
+
+# --- processes racing for one budget ------------------------------------------------------------
+
+
+def _take_slots(cache_folder, name, limit, period, now, attempts, start, results):
+    """One worker process: after the start barrier, `attempts` tries to take a slot; reports how many it got."""
+    if cache_folder is None:
+        budget_cache = None  # the project's cache: Redis under `make test`
+    else:
+        from django.core.cache.backends.filebased import FileBasedCache
+
+        budget_cache = FileBasedCache(cache_folder, {})
+    budget = Pace(name, limit=limit, period=period, cache=budget_cache, clock=lambda: now)
+    taken = 0
+    start.wait(timeout=60)
+    for _ in range(attempts):
+        try:
+            budget.acquire(deadline=now)  # one try: a refusal raises instead of sleeping
+        except PaceTimeout:
+            continue
+        taken += 1
+    results.put(taken)
+
+
+def _race(*, cache_folder, name: str, limit: int, clocks: list[float], attempts: int) -> list[int]:
+    """What each of len(clocks) processes took, racing from one barrier, each with its clock stopped at its value."""
+    context = multiprocessing.get_context("spawn")  # fresh interpreters, as separate workers are
+    start, results = context.Barrier(len(clocks)), context.Queue()
+    processes = [
+        context.Process(
+            target=_take_slots, args=(cache_folder, name, limit, PERIOD, now, attempts, start, results), daemon=True
+        )
+        for now in clocks
+    ]
+    for process in processes:
+        process.start()
+    try:
+        return [results.get(timeout=120) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+
+
+PERIOD = 10.0
+# Just before and just after a sub-window boundary (a millisecond apart): what two workers read
+# when one was delayed between reading its clock and writing, or one host's clock is a little behind.
+BOUNDARY = 1_000_001.0
+STRADDLING = [BOUNDARY - 0.001, BOUNDARY + 0.001, BOUNDARY - 0.001, BOUNDARY + 0.001]
+
+
+def _assert_limit_held(taken: list[int], limit: int) -> None:
+    assert len(taken) == len(STRADDLING)  # every process reported
+    # Never more than the limit in one period, and the budget not left unused (all processes try far more often).
+    assert sum(taken) == limit, taken
+
+
+@pytest.mark.services
+def test_processes_racing_on_redis_never_take_more_than_the_limit(settings):
+    assert settings.CACHES["default"]["BACKEND"] == "core.cache.FastRedisCache"
+    limit = 40
+    for race in range(3):  # a fresh budget each time: three chances for a wrong rule to show
+        taken = _race(cache_folder=None, name=f"race-{race}", limit=limit, clocks=STRADDLING, attempts=3 * limit)
+        _assert_limit_held(taken, limit)
+        assert Pace(f"race-{race}", limit=limit, period=PERIOD, clock=lambda: BOUNDARY + 0.001).used() == limit
+
+
+def test_processes_racing_on_the_file_cache_never_take_more_than_the_limit(tmp_path):
+    limit = 40
+    for race in range(3):
+        taken = _race(
+            cache_folder=str(tmp_path), name=f"race-{race}", limit=limit, clocks=STRADDLING, attempts=3 * limit
+        )
+        _assert_limit_held(taken, limit)

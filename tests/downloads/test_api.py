@@ -91,6 +91,24 @@ def test_too_many_running_downloads_are_refused_until_one_finishes(client_a, use
     assert post(client_a, {"tracks": [TRACK]}).status_code == 202
 
 
+def test_a_refusal_over_the_active_limit_says_when_to_ask_again(client_a, user, queued, settings):
+    settings.DOWNLOADS_MAX_ACTIVE_PER_USER = 3
+    for _ in range(3):
+        assert post(client_a, {"tracks": [TRACK]}).status_code == 202
+    response = post(client_a, {"tracks": [TRACK, TRACK]})
+    assert response.status_code == 429
+    assert response.json() == {"detail": "You have 3 downloads pending or running; try again when one has finished."}
+    assert response["Retry-After"] == "30"  # whole seconds, as RFC 9110's delta-seconds
+    assert Download.objects.filter(owner=user).count() == 3 and len(queued) == 3  # nothing inserted or queued
+
+
+def test_the_schema_documents_the_refusal_and_its_retry_after(client_a):
+    schema = client_a.get("/api/schema/", {"format": "json"}).json()
+    refused = schema["paths"]["/api/downloads/"]["post"]["responses"]["429"]
+    assert refused["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
 def test_anonymous_requests_are_refused(api_client):
     assert post(api_client, {"tracks": [TRACK]}).status_code == 401
     assert api_client.get("/api/downloads/").status_code == 401
