@@ -18,8 +18,9 @@ third artist and a month-precision release for every fourth (skipped by the job)
 40 of them, artists 3u .. 3u+39 (mod 80). Then, for 1 and 4 worker processes in turn: the weeks
 deleted, the saved playlist ids cleared (so every run makes its playlist) and the cached access
 tokens dropped (so every run refreshes them), a fresh worker started and pinged, the weekly beat
-job (wrapped.tasks.release_radar_weekly) queued, which queues one release_radar_run per account;
-timed until every account has its ReleaseRadarWeek (the last row's created_at).
+job (wrapped.tasks.release_radar_weekly) queued, which makes each account's ReleaseRadarWeek row
+pending and sends its id to release_radar_run; timed until every row is done (the last row's
+finished_at). A row that ends failed stops the run with its error.
 
 Printed per run: users per minute, /v1 requests per user (the fake's own log, and each task's
 count from its log line), the fake's peak requests in flight, and each user's requests against
@@ -199,13 +200,18 @@ def reset(accounts: dict[int, int]) -> None:
 
 
 def weeks_done(week_start: date) -> tuple[int, float | None]:
+    """How many of the week's runs are done, and when the last of them finished; a failed run is an error."""
     from django.db.models import Max
 
     from wrapped.models import ReleaseRadarWeek
 
     rows = ReleaseRadarWeek.objects.filter(week_start=week_start)
-    last = rows.aggregate(last=Max("created_at"))["last"]
-    return rows.count(), (last.timestamp() if last else None)
+    failed = rows.filter(status="failed").values_list("pk", "error").first()
+    if failed:
+        raise RuntimeError(f"release radar week {failed[0]} failed: {failed[1]}")
+    done = rows.filter(status="done")
+    last = done.aggregate(last=Max("finished_at"))["last"]
+    return done.count(), (last.timestamp() if last else None)
 
 
 # --- one run ----------------------------------------------------------------------------------------

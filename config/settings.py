@@ -318,7 +318,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssetUploadStatusEnum": "chants.models.AssetUpload.status_choices",
         "TrackStatusEnum": "tracks.models.Track.status_choices",
-        "MeasuredStatusEnum": "mastering.models.Analysis.status_choices",
+        # pending -> running -> done | failed: mastering's analyses and references, wrapped's runs.
+        "JobRunStatusEnum": "mastering.models.Analysis.status_choices",
         "RecommendationLevelEnum": "mastering.models.RecommendationLevel",
         "DownloadStatusEnum": "downloads.models.Download.status_choices",
         "DownloadTrackStateEnum": "downloads.models.TrackState",

@@ -110,6 +110,8 @@ class Job(models.Model):
     # What users read when the job ended on its own terms; a model says it in its own words.
     gave_up_message = "This file stopped the worker {attempts} times; it will not be tried again."
     unexpected_error_message = "The job stopped on an unexpected error; it was logged and will be looked into."
+    # The last retry of an outage (`is_transient`): `{error}` is the exception's text.
+    outage_message = "Storage was unavailable: {error}"
 
     # What a save after mark_queued / mark_finished must write (plus the model's own auto fields).
     QUEUED_FIELDS = ("status", "error", "queued_at", "started_at", "heartbeat_at", "finished_at", "attempts")
@@ -269,7 +271,7 @@ def run_job(
             fail(model.unexpected_error_message)
             return
         if task.request.retries >= task.max_retries:
-            fail(f"Storage was unavailable: {exc}")
+            fail(model.outage_message.format(error=exc))
             return
         countdown = backoff(task.request.retries)
         _hand_back(model, pk, countdown)

@@ -376,6 +376,12 @@ class WrappedMonthFactory(factory.django.DjangoModelFactory):
     top_track_ids = factory.LazyFunction(lambda: {"short_term": ["t1"], "medium_term": [], "long_term": []})
     top_artist_ids = factory.LazyFunction(lambda: {"short_term": ["a1"], "medium_term": [], "long_term": []})
     top_genres = factory.LazyFunction(lambda: {"short_term": {"techno": 1}, "medium_term": {}, "long_term": {}})
+    # A run that ended well; `pending=True` for one still waiting for its worker.
+    status = "done"
+    finished_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(status="pending", finished_at=None, queued_at=factory.LazyFunction(timezone.now))
 
 
 class ReleaseRadarWeekFactory(factory.django.DjangoModelFactory):
@@ -385,3 +391,8 @@ class ReleaseRadarWeekFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     week_start = date(2026, 11, 22)
     track_ids = factory.LazyFunction(lambda: ["t1", "t2"])
+    status = "done"
+    finished_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        pending = factory.Trait(status="pending", finished_at=None, queued_at=factory.LazyFunction(timezone.now))

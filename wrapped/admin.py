@@ -42,17 +42,40 @@ class SpotifyAccountAdmin(admin.ModelAdmin):
         return False  # accounts are linked by their users through Spotify's consent screen
 
 
-@admin.register(WrappedMonth)
-class WrappedMonthAdmin(admin.ModelAdmin):
-    list_display = ("user", "month_key", "playlist_id", "created_at")
-    search_fields = ("user__username", "month_key")
+RUN_FIELDS = (
+    "status",
+    "error",
+    "attempts",
+    "queued_at",
+    "started_at",
+    "heartbeat_at",
+    "finished_at",
+    "spotify_requests",
+)
+
+
+class RunAdmin(admin.ModelAdmin):
+    """A run's row: what it keeps, and how its job went (read-only: the worker writes it)."""
+
+    list_filter = ("status",)
+    search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
-    readonly_fields = ("created_at", "updated_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a run is queued by beat or an operator's command (run_wrapped), never made by hand
+
+
+@admin.register(WrappedMonth)
+class WrappedMonthAdmin(RunAdmin):
+    list_display = ("user", "month_key", "status", "attempts", "playlist_id", "finished_at")
+    search_fields = (*RunAdmin.search_fields, "month_key")
+    fields = ("user", "month_key", *RUN_FIELDS, "playlist_id", "top_track_ids", "top_artist_ids", "top_genres")
+    fields += ("created_at", "updated_at")
+    readonly_fields = ("user", "month_key", *RUN_FIELDS, "created_at", "updated_at")
 
 
 @admin.register(ReleaseRadarWeek)
-class ReleaseRadarWeekAdmin(admin.ModelAdmin):
-    list_display = ("user", "week_start", "playlist_id", "created_at")
-    search_fields = ("user__username",)
-    list_select_related = ("user",)
-    readonly_fields = ("created_at",)
+class ReleaseRadarWeekAdmin(RunAdmin):
+    list_display = ("user", "week_start", "status", "attempts", "playlist_id", "finished_at")
+    fields = ("user", "week_start", *RUN_FIELDS, "playlist_id", "track_ids", "created_at")
+    readonly_fields = ("user", "week_start", *RUN_FIELDS, "created_at")

@@ -5,3 +5,10 @@ class WrappedConfig(AppConfig):
     name = "wrapped"
     verbose_name = "Spotify Wrapped and release radar"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core import jobs
+
+        # A run whose worker died is handed back to a worker (core.tasks.stalled_jobs_requeue).
+        jobs.register(jobs.JobKind(model="wrapped.WrappedMonth", task="wrapped.tasks.wrapped_month_run"))
+        jobs.register(jobs.JobKind(model="wrapped.ReleaseRadarWeek", task="wrapped.tasks.release_radar_run"))

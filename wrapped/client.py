@@ -8,6 +8,9 @@
   shared cache, encrypted like the refresh token, until a minute before they expire. A refresh
   that returns a new refresh token hands it to `on_new_refresh_token` (most return none: the old
   one stays). `invalid_grant` (the user revoked the app, or six months passed) raises `Revoked`.
+  A client made with `cache_tokens=False` (the check of a token a user gives) neither reads nor
+  writes that cache: it refreshes with the token it was given, so what it reads is that token's
+  account, never one whose access token another check left in the cache.
 * **No sleeping inside spotipy.** It is given a plain `requests.Session`, on which it mounts no
   retrying adapter (with its own, urllib3 would sleep a whole `Retry-After`, an hour in spotipy's
   issue #766, and a 500 would come back as a 429 without one), so every answer reaches this module
@@ -17,7 +20,9 @@
   `SPOTIFY_MAX_WAIT_SECONDS` raises `core.jobs.Deferred` instead, so the task is sent again later
   and no worker is held. A 429 whose message is `QUOTA_EXCEEDED` raises `QuotaExceeded`: waiting
   does not help there. 5xx answers and connection errors are retried with exponential backoff
-  (1, 2, 4, 8 s; four times at most).
+  (1, 2, 4, 8 s; four times at most); when they persist, or the accounts service cannot be
+  reached or fails, `SpotifyUnavailable` is raised: a built-in `ConnectionError`, so
+  `core.jobs.is_transient` has the job's task retried later with the shared backoff.
 * **Counting.** `requests` counts every Web API request made, so the jobs can report and bound it.
 """
 
@@ -55,6 +60,14 @@ class QuotaExceeded(SpotifyError):
     """Spotify says the app's quota is used up (429 QUOTA_EXCEEDED): not a pause to wait out."""
 
 
+class SpotifyUnavailable(ConnectionError):
+    """Spotify could not be reached, or kept failing (5xx), through this client's own retries.
+
+    A `ConnectionError` (an `OSError`) on purpose: `core.jobs.is_transient` counts it as an outage,
+    so a job's task is retried later with the shared backoff. The message says what happened.
+    """
+
+
 def spotify_pace() -> Pace:
     """The app's request budget, shared by every worker: Spotify counts over a rolling 30 s."""
     return Pace("spotify", limit=settings.SPOTIFY_REQUESTS_PER_30_SECONDS, period=30)
@@ -82,13 +95,17 @@ class SpotifyClient:
     def __init__(
         self,
         *,
-        account_id: int,
+        account_id: int | None,
         refresh_token: str,
         on_new_refresh_token: Callable[[str], None] = lambda token: None,
         pace: Pace | None = None,
         sleep: Callable[[float], None] | None = None,
+        cache_tokens: bool = True,
     ) -> None:
+        if cache_tokens and account_id is None:
+            raise ValueError("a client that caches access tokens needs the account's id to key them")
         self.account_id = account_id
+        self.cache_tokens = cache_tokens
         self._refresh_token = refresh_token
         self._on_new_refresh_token = on_new_refresh_token
         self.pace = pace or spotify_pace()
@@ -103,7 +120,7 @@ class SpotifyClient:
         return f"wrapped:access-token:{self.account_id}"
 
     def _access_token(self, *, fresh: bool = False) -> str:
-        if not fresh:
+        if self.cache_tokens and not fresh:
             cached = cache.get(self._cache_key())
             if cached:
                 try:
@@ -115,16 +132,25 @@ class SpotifyClient:
         except SpotifyOauthError as error:
             if getattr(error, "error", None) == "invalid_grant":
                 raise Revoked("Spotify no longer accepts this account's authorisation; link Spotify again.") from None
+            # spotipy raises this while handling the HTTPError: a 5xx is the service failing, not refusing.
+            status = getattr(getattr(error.__context__, "response", None), "status_code", None) or 0
+            if status >= 500:
+                raise SpotifyUnavailable(
+                    f"Spotify's accounts service failed to refresh the access token (HTTP {status})."
+                ) from None
             raise SpotifyError(f"Spotify's accounts service refused the token refresh ({error.error}).") from None
         except requests.RequestException as error:
-            raise ConnectionError(f"Spotify's accounts service could not be reached: {type(error).__name__}") from None
+            raise SpotifyUnavailable(
+                f"Spotify's accounts service could not be reached ({type(error).__name__})."
+            ) from None
         rotated = answer.get("refresh_token")
         if rotated and rotated != self._refresh_token:
             self._refresh_token = rotated
             self._on_new_refresh_token(rotated)
         token = answer["access_token"]
-        lifetime = max(int(answer.get("expires_in", 3600)) - 60, 1)
-        cache.set(self._cache_key(), crypto.encrypt(token), timeout=lifetime)
+        if self.cache_tokens:
+            lifetime = max(int(answer.get("expires_in", 3600)) - 60, 1)
+            cache.set(self._cache_key(), crypto.encrypt(token), timeout=lifetime)
         return token
 
     def _client(self, *, fresh: bool = False) -> spotipy.Spotify:
@@ -168,14 +194,22 @@ class SpotifyClient:
                     refreshed = True
                     self._client(fresh=True)
                     continue
-                if error.http_status >= 500 and server_errors < SERVER_ERROR_RETRIES:
-                    self.sleep(2**server_errors)
-                    server_errors += 1
-                    continue
+                if error.http_status >= 500:
+                    if server_errors < SERVER_ERROR_RETRIES:
+                        self.sleep(2**server_errors)
+                        server_errors += 1
+                        continue
+                    raise SpotifyUnavailable(
+                        f"Spotify's Web API kept failing: HTTP {error.http_status} to {SERVER_ERROR_RETRIES + 1} "
+                        f"tries of one request."
+                    ) from None
                 raise
-            except requests.RequestException:
+            except requests.RequestException as error:
                 if server_errors >= SERVER_ERROR_RETRIES:
-                    raise
+                    raise SpotifyUnavailable(
+                        f"Spotify's Web API could not be reached ({type(error).__name__}, "
+                        f"{SERVER_ERROR_RETRIES + 1} tries of one request)."
+                    ) from None
                 self.sleep(2**server_errors)
                 server_errors += 1
 

@@ -7,6 +7,12 @@ account only when the state is intact, fresh, unused (its nonce is burnt in the 
 first use) and names the user who calls. The code is exchanged for tokens, `GET /me` names the
 Spotify user, and the refresh token is stored encrypted. A refresh token can also be given
 directly (the old backend's way), checked the same way before it is stored.
+
+The check is a client of its own that shares no cached access token (`cache_tokens=False`): it
+refreshes with the very token given and asks `GET /me` with what that refresh returned, so the
+answer names the account the token belongs to. A token Spotify refuses is a 400 and nothing is
+stored. A user already linked stays linked to that Spotify account: a token (or a code) of
+another one is a 409, and the link moves only through an explicit unlink (`DELETE`).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import secrets
 import requests
 from django.core import signing
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from spotipy.exceptions import SpotifyException
 from spotipy.oauth2 import SpotifyOauthError
@@ -28,6 +34,12 @@ from wrapped.models import SpotifyAccount
 
 STATE_SALT = "wrapped.linking.state"
 STATE_MAX_AGE = 600
+OTHER_ACCOUNT = (
+    "This token belongs to Spotify account {given}, and this user is linked to Spotify account {linked}; "
+    "unlink first (DELETE /api/wrapped/account/) to link another account."
+)
+TAKEN = "This Spotify account is linked to another user here."
+AT_ONCE = "Another request linked this user or this Spotify account at the same moment; read your account and retry."
 
 
 def authorize_url(user) -> str:
@@ -63,8 +75,33 @@ def link_with_code(*, user, code: str, state: str) -> SpotifyAccount:
 
 
 def link_with_refresh_token(*, user, refresh_token: str) -> SpotifyAccount:
-    """Check the token with Spotify (a refresh and `GET /me`), then store it for `user`."""
-    session = spotify.SpotifyClient(account_id=f"link-{user.pk}", refresh_token=refresh_token)
+    """Check the token with Spotify (its own refresh and `GET /me`), then store it for `user`."""
+    profile, token = _whose(refresh_token)
+    try:
+        with transaction.atomic():
+            account = SpotifyAccount.objects.select_for_update().filter(user=user).first()
+            if account is not None and account.spotify_user_id != profile["id"]:
+                raise Conflict({"detail": OTHER_ACCOUNT.format(given=profile["id"], linked=account.spotify_user_id)})
+            if SpotifyAccount.objects.filter(spotify_user_id=profile["id"]).exclude(user=user).exists():
+                raise Conflict({"detail": TAKEN})
+            account = account or SpotifyAccount(user=user)
+            account.spotify_user_id = profile["id"]
+            account.display_name = profile.get("display_name") or ""
+            account.email = profile.get("email") or ""
+            account.set_refresh_token(token)
+            account.needs_reauth = False
+            account.authorized_at = timezone.now()
+            account.save()
+    except IntegrityError:  # the unique user or Spotify account, taken by a request that committed first
+        raise Conflict({"detail": AT_ONCE}) from None
+    cache.delete(f"wrapped:access-token:{account.pk}")  # the jobs' cached access token of the old refresh token
+    return account
+
+
+def _whose(refresh_token: str) -> tuple[dict, str]:
+    """The Spotify profile of the token's account, and the token to keep (a refresh may rotate it)."""
+    # Nothing cached is read or written: the access token /me is asked with comes from this refresh.
+    session = spotify.SpotifyClient(account_id=None, refresh_token=refresh_token, cache_tokens=False)
     try:
         profile = session.call("me")
     except spotify.Revoked:
@@ -73,21 +110,7 @@ def link_with_refresh_token(*, user, refresh_token: str) -> SpotifyAccount:
         raise UpstreamUnavailable(f"Spotify could not check the token ({type(error).__name__}); try again.") from None
     finally:
         session.close()
-    token = session.refresh_token  # a refresh may have rotated it
-    with transaction.atomic():
-        taken = SpotifyAccount.objects.filter(spotify_user_id=profile["id"]).exclude(user=user).exists()
-        if taken:
-            raise Conflict({"detail": "This Spotify account is linked to another user here."})
-        account = SpotifyAccount.objects.filter(user=user).first() or SpotifyAccount(user=user)
-        account.spotify_user_id = profile["id"]
-        account.display_name = profile.get("display_name") or ""
-        account.email = profile.get("email") or ""
-        account.set_refresh_token(token)
-        account.needs_reauth = False
-        account.authorized_at = timezone.now()
-        account.save()
-    cache.delete(f"wrapped:access-token:{account.pk}")
-    return account
+    return profile, session.refresh_token
 
 
 def unlink(*, user) -> None:

@@ -22,10 +22,13 @@ Implemented (paths relative to the two base URLs; a trailing slash is ignored):
   (writes <= 100 uris, reads limit <= 50, owner only). ``v1/playlists/{id}/tracks`` is 403 in both
   modes: Spotify removed it for development-mode apps and spotipy 2.26 never calls it.
 
-Faults and knobs: ``fail_next(prefix, status, times=, retry_after=, body=)``, ``revoke(token)``,
-``expire_access_tokens()``, ``delete_playlist(id)``, ``latency`` (seconds slept before each
+Faults and knobs: ``fail_next(prefix, status, times=, retry_after=, body=)``,
+``drop_next(prefix, times=)`` (the connection is closed without an answer, as a crashed proxy
+or a reset would: ``requests`` raises its ``ConnectionError``), ``revoke(token)``,
+``issue_refresh_token(user_id)`` (another refresh token of the same user, as a second consent
+gives), ``expire_access_tokens()``, ``delete_playlist(id)``, ``latency`` (seconds slept before each
 ``v1`` answer). Counters: ``requests`` (method, path, query dict), ``count(prefix)``,
-``token_requests``, ``max_in_flight``.
+``token_requests``, ``max_in_flight``. A fault, dropped or not, is counted in ``requests``.
 
 Where it differs from Spotify (on purpose, to stay small):
 
@@ -105,6 +108,7 @@ class _Response:
     status: int
     payload: object = None
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # close the connection instead of answering
 
 
 class ApiError(Exception):
@@ -268,6 +272,14 @@ class FakeSpotify:
             self._codes[code] = (user_id, redirect_uri)
             return code
 
+    def issue_refresh_token(self, user_id: str) -> str:
+        """Another refresh token of the user (the first stays valid), as a second consent gives."""
+        with self._lock:
+            self._check_known(self.users, [user_id], "user")
+            token = "rt-" + secrets.token_urlsafe(16)
+            self._refresh_tokens[token] = user_id
+            return token
+
     def issue_access_token(self, user_id: str) -> str:
         """An access token without a token request, for tests that skip the refresh."""
         with self._lock:
@@ -295,6 +307,11 @@ class FakeSpotify:
             self._faults.append(
                 {"prefix": path_prefix, "status": status, "left": times, "retry_after": retry_after, "body": body}
             )
+
+    def drop_next(self, path_prefix: str, *, times: int = 1) -> None:
+        """The next `times` requests whose path starts with `path_prefix` get no answer: the connection is closed."""
+        with self._lock:
+            self._faults.append({"prefix": path_prefix, "drop": True, "left": times})
 
     def revoke(self, refresh_token: str) -> None:
         with self._lock:
@@ -346,6 +363,8 @@ class FakeSpotify:
         for fault in self._faults:
             if fault["left"] > 0 and path.startswith(fault["prefix"]):
                 fault["left"] -= 1
+                if fault.get("drop"):
+                    return _Response(0, drop=True)
                 headers = {"Retry-After": str(fault["retry_after"])} if fault["retry_after"] is not None else {}
                 return _Response(fault["status"], fault["body"], headers)
         return None
@@ -821,6 +840,9 @@ class FakeSpotify:
                         spotify.in_flight -= 1
 
             def _send(self, response: _Response) -> None:
+                if response.drop:
+                    self.close_connection = True  # nothing written: the client reads an empty answer
+                    return
                 payload = response.payload
                 if payload is None:
                     data = b""

@@ -1,5 +1,6 @@
 """The wrapped API: linking (the OAuth flow and a refresh token), enrollment, months, years, weeks."""
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -108,29 +109,35 @@ def test_months_years_and_weeks(client_a, user):
     SpotifyAccountFactory(user=user)
     WrappedMonthFactory(
         user=user,
+        status="done",
         month_key="2026-10",
         top_track_ids={"short_term": ["a", "b"], "medium_term": [], "long_term": []},
         top_genres={"short_term": {"techno": 2}, "medium_term": {}, "long_term": {}},
     )
     WrappedMonthFactory(
         user=user,
+        status="done",
         month_key="2026-11",
         top_track_ids={"short_term": ["b", "c"], "medium_term": [], "long_term": []},
         top_genres={"short_term": "unavailable", "medium_term": {}, "long_term": {}},
     )
-    WrappedMonthFactory(user=user, month_key="2025-12")
-    ReleaseRadarWeekFactory(user=user)
+    WrappedMonthFactory(user=user, month_key="2025-12", status="done")
+    WrappedMonthFactory(user=user, month_key="2026-12", status="running")  # its data is not this run's yet
+    ReleaseRadarWeekFactory(user=user, status="done")
 
     overview = client_a.get("/api/wrapped/").json()
-    assert [m["month_key"] for m in overview["months"]] == ["2026-11", "2026-10", "2025-12"]
+    assert [m["month_key"] for m in overview["months"]] == ["2026-12", "2026-11", "2026-10", "2025-12"]
+    assert [m["status"] for m in overview["months"]] == ["running", "done", "done", "done"]
     month = client_a.get("/api/wrapped/months/2026-11/").json()
     assert month["top_track_ids"]["short_term"] == ["b", "c"] and month["top_genres"]["short_term"] == "unavailable"
+    assert (month["status"], month["error"]) == ("done", "")
     year = client_a.get("/api/wrapped/years/2026/").json()
-    assert [m["month_key"] for m in year["months"]] == ["2026-10", "2026-11"]
-    assert year["top_track_ids"] == ["b", "a", "c"]  # b in both months; then a (1st place) before c (2nd)
-    assert year["top_genres"] == {"techno": 2}
+    assert [m["month_key"] for m in year["months"]] == ["2026-10", "2026-11", "2026-12"]
+    assert year["top_track_ids"] == ["b", "a", "c"]  # b in both done months; then a (1st place) before c (2nd)
+    assert year["top_genres"] == {"techno": 2}  # the running month's "techno": 1 is not counted
     weeks = client_a.get("/api/wrapped/release-radar/").json()
     assert weeks[0]["week_start"] == "2026-11-22" and weeks[0]["track_ids"] == ["t1", "t2"]
+    assert weeks[0]["status"] == "done"
     assert client_a.get("/api/wrapped/months/2026-09/").status_code == 404
 
 
@@ -149,7 +156,7 @@ def test_bad_years_are_400(client_a, user, year):
 def test_another_users_data_is_invisible_but_staff_can_ask_by_email(client_a, user, staff_user):
     other = UserFactory(email="other@example.com")
     SpotifyAccountFactory(user=other)
-    WrappedMonthFactory(user=other, month_key="2026-11")
+    WrappedMonthFactory(user=other, month_key="2026-11", status="done")
     SpotifyAccountFactory(user=user)
     assert client_a.get("/api/wrapped/months/2026-11/").status_code == 404
     assert client_a.get("/api/wrapped/months/2026-11/", {"email": "other@example.com"}).status_code == 403
@@ -157,6 +164,73 @@ def test_another_users_data_is_invisible_but_staff_can_ask_by_email(client_a, us
     response = staff.get("/api/wrapped/months/2026-11/", {"email": "OTHER@example.com"})
     assert response.status_code == 200 and response.json()["month_key"] == "2026-11"
     assert staff.get("/api/wrapped/", {"email": "nobody@example.com"}).status_code == 404
+
+
+STAFF_READS = (
+    "/api/wrapped/",
+    "/api/wrapped/account/",
+    "/api/wrapped/months/2026-11/",
+    "/api/wrapped/years/2026/",
+    "/api/wrapped/release-radar/",
+)
+
+
+def test_staff_asking_by_an_email_several_users_have_get_a_400_not_the_first_of_them(staff_user):
+    # Addresses were not unique: two accounts whose addresses differ only in case, the newer one kept
+    # as a legacy duplicate when the unique index came (core.models.User.legacy_duplicate_email).
+    first = UserFactory(email="dj@example.com")
+    second = UserFactory(email="DJ@Example.com", legacy_duplicate_email="DJ@Example.com")
+    for owner, tracks in ((first, ["first"]), (second, ["second"])):
+        SpotifyAccountFactory(user=owner)
+        top = {"short_term": tracks, "medium_term": [], "long_term": []}
+        WrappedMonthFactory(user=owner, month_key="2026-11", status="done", top_track_ids=top)
+    staff = bearer_client(staff_user)
+    for path in STAFF_READS:
+        response = staff.get(path, {"email": "Dj@example.com"})
+        assert response.status_code == 400, path
+        assert response.json()["email"][0].startswith("Several accounts have this e-mail address;"), path
+    solo = UserFactory(email="solo@example.com")
+    SpotifyAccountFactory(user=solo)
+    WrappedMonthFactory(user=solo, month_key="2026-11", status="done")
+    assert staff.get("/api/wrapped/months/2026-11/", {"email": "SOLO@example.COM"}).status_code == 200
+    assert staff.get("/api/wrapped/months/2026-11/", {"email": "solo@example.co"}).status_code == 404  # exact
+
+
+def test_the_schema_documents_the_400_of_an_ambiguous_email():
+    from django.test import Client
+
+    schema = Client().get("/api/schema/", {"output_format": "json"}, HTTP_HOST="localhost").json()
+    for path in STAFF_READS:
+        template = path.replace("2026-11", "{month_key}").replace("2026", "{year}")
+        described = schema["paths"][template]["get"]["responses"]["400"]["description"]
+        assert "several accounts have it" in described, template
+
+
+def test_a_month_not_yet_done_shows_its_runs_status_and_error_without_data(client_a, user):
+    from wrapped import services
+
+    account = SpotifyAccountFactory(user=user)
+    assert client_a.get("/api/wrapped/months/2026-11/").status_code == 404  # never queued
+    month, _ = services.wrapped_month_queue(account=account, month_key="2026-11", send=False)
+    empty = {"short_term": [], "medium_term": [], "long_term": []}
+
+    pending = client_a.get("/api/wrapped/months/2026-11/").json()
+    assert (pending["status"], pending["error"], pending["finished_at"]) == ("pending", "", None)
+    assert pending["queued_at"] is not None
+    assert pending["top_track_ids"] == empty and pending["top_genres"] == dict.fromkeys(empty, {})
+
+    services.wrapped_month_fail(month_id=month.pk, error="Spotify no longer accepts this account's authorisation.")
+    failed = client_a.get("/api/wrapped/months/2026-11/").json()
+    assert (failed["status"], failed["error"]) == ("failed", "Spotify no longer accepts this account's authorisation.")
+    assert failed["top_artist_ids"] == empty and failed["finished_at"] is not None
+    summary = client_a.get("/api/wrapped/").json()["months"]
+    assert [(m["month_key"], m["status"], m["error"]) for m in summary] == [("2026-11", "failed", failed["error"])]
+
+    week, _ = services.release_radar_week_queue(account=account, run_date=date(2026, 11, 29), send=False)
+    services.release_radar_week_fail(week_id=week.pk, error="This run stopped the worker 3 times.")
+    [listed] = client_a.get("/api/wrapped/release-radar/").json()
+    assert (listed["week_start"], listed["status"], listed["track_ids"]) == ("2026-11-22", "failed", [])
+    assert listed["error"] == "This run stopped the worker 3 times."
 
 
 def test_anonymous_callers_are_refused(api_client):

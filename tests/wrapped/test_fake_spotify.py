@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import requests
 import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
@@ -451,6 +452,24 @@ def test_token_endpoint_faults(dev):
         oauth(dev).refresh_access_token("rt-alice")
     assert oauth(dev).refresh_access_token("rt-alice")["access_token"]
     assert dev.token_requests == 2
+
+
+def test_a_dropped_connection_is_requests_own_connection_error_then_it_answers(dev):
+    sp = client(dev, dev.issue_access_token("alice"))
+    dev.drop_next("/v1/me", times=1)
+
+    with pytest.raises(requests.ConnectionError):
+        sp.me()
+    assert sp.me()["id"] == "alice"
+    assert dev.count("/v1/me") == 2
+
+
+def test_a_second_refresh_token_of_a_user_works_beside_the_first(dev):
+    second = dev.issue_refresh_token("alice")
+
+    assert second != "rt-alice"
+    for token in ("rt-alice", second):
+        assert client(dev, oauth(dev).refresh_access_token(token)["access_token"]).me()["id"] == "alice"
 
 
 # ---- counters and latency ------------------------------------------------------------------

@@ -69,11 +69,19 @@ class GenresField(serializers.JSONField):
     """{genre: count} per time range, or "unavailable" when Spotify gave no genres."""
 
 
+RUN_FIELDS = ("status", "error", "queued_at", "finished_at")
+RUN_HELP = {
+    "status": "pending (queued), running, done (the data is this run's) or failed (`error` says why; no data).",
+    "error": "Why the run failed, in words you can act on; empty otherwise.",
+}
+
+
 class MonthSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = WrappedMonth
-        fields = ("month_key", "playlist_id", "created_at", "updated_at")
+        fields = ("month_key", *RUN_FIELDS, "playlist_id", "created_at", "updated_at")
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": text} for name, text in RUN_HELP.items()}
 
 
 class MonthSerializer(serializers.ModelSerializer):
@@ -85,6 +93,7 @@ class MonthSerializer(serializers.ModelSerializer):
         model = WrappedMonth
         fields = (
             "month_key",
+            *RUN_FIELDS,
             "top_track_ids",
             "top_artist_ids",
             "top_genres",
@@ -93,6 +102,7 @@ class MonthSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": text} for name, text in RUN_HELP.items()}
 
 
 class YearSerializer(serializers.Serializer):
@@ -111,8 +121,9 @@ class OverviewSerializer(serializers.Serializer):
 class WeekSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReleaseRadarWeek
-        fields = ("week_start", "track_ids", "playlist_id", "created_at")
+        fields = ("week_start", *RUN_FIELDS, "track_ids", "playlist_id", "created_at")
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": text} for name, text in RUN_HELP.items()}
 
 
 class StaffQuerySerializer(serializers.Serializer):

@@ -1,4 +1,3 @@
-from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -6,14 +5,17 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid
 from core.parsers import JSONParser
-from wrapped import linking, selectors
+from wrapped import linking, selectors, services
 from wrapped.api import serializers as s
 
 UNAVAILABLE = OpenApiResponse(description="Spotify could not be reached, or failed: try again later.")
 STAFF_ONLY = OpenApiResponse(description="?email= names another user: staff only.")
 NO_SUCH_USER = OpenApiResponse(description="No user with this ?email= (staff).")
+SEVERAL_USERS = OpenApiResponse(
+    description="?email= is not a valid address, or several accounts have it (staff): `email` says which.",
+)
 MONTH_KEY = OpenApiParameter(
     "month_key", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM"
 )
@@ -21,6 +23,12 @@ YEAR = OpenApiParameter(
     "year", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=r"^(20\d{2}|2100)$", description="YYYY"
 )
 NOT_LINKED = OpenApiResponse(description="No Spotify account is linked: GET /api/wrapped/spotify/authorize/ first.")
+LINK_CONFLICT = OpenApiResponse(
+    description="No Spotify account is linked (for the flags); or the token belongs to another Spotify account "
+    "than the one linked (unlink first with DELETE), or to one linked to another user here."
+)
+TOKEN_REFUSED = OpenApiResponse(description="Invalid input, or Spotify refused the refresh token (nothing stored).")
+STAFF_READ = {400: SEVERAL_USERS, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED}
 
 
 def _subject(request):
@@ -32,18 +40,13 @@ def _subject(request):
         return request.user
     if not request.user.is_staff:
         raise PermissionDenied("Only staff can read another user's Wrapped.")
-    user = get_user_model().objects.filter(email__iexact=email).first()
-    if user is None:
-        raise NotFound("No user with this email.")
-    return user
+    return selectors.user_by_email(email)
 
 
 def _linked(user):
     account = selectors.account_of(user)
     if account is None:
-        raise Conflict(
-            {"detail": "No Spotify account is linked. Open GET /api/wrapped/spotify/authorize/ and follow its URL."}
-        )
+        raise Conflict({"detail": services.NOT_LINKED})
     return account
 
 
@@ -51,7 +54,9 @@ class AccountView(APIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
-        summary="Your linked Spotify account (never the token)", responses={200: s.AccountSerializer, 409: NOT_LINKED}
+        summary="Your linked Spotify account (never the token)",
+        parameters=[s.StaffQuerySerializer],
+        responses={200: s.AccountSerializer, **STAFF_READ},
     )
     def get(self, request):
         return Response(s.AccountSerializer(_linked(_subject(request))).data)
@@ -59,7 +64,7 @@ class AccountView(APIView):
     @extend_schema(
         summary="Link with a refresh token and/or change enrollment",
         request=s.AccountInputSerializer,
-        responses={200: s.AccountSerializer, 409: NOT_LINKED, 503: UNAVAILABLE},
+        responses={200: s.AccountSerializer, 400: TOKEN_REFUSED, 409: LINK_CONFLICT, 503: UNAVAILABLE},
     )
     def put(self, request):
         return self._update(request)
@@ -67,7 +72,7 @@ class AccountView(APIView):
     @extend_schema(
         summary="Link with a refresh token and/or change enrollment",
         request=s.AccountInputSerializer,
-        responses={200: s.AccountSerializer, 409: NOT_LINKED, 503: UNAVAILABLE},
+        responses={200: s.AccountSerializer, 400: TOKEN_REFUSED, 409: LINK_CONFLICT, 503: UNAVAILABLE},
     )
     def patch(self, request):
         return self._update(request)
@@ -75,15 +80,7 @@ class AccountView(APIView):
     def _update(self, request):
         serializer = s.AccountInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        token = data.pop("refresh_token", None)
-        if token:
-            linking.link_with_refresh_token(user=request.user, refresh_token=token)
-        account = _linked(request.user)
-        if data:
-            for name, value in data.items():
-                setattr(account, name, value)
-            account.save(update_fields=[*data, "updated_at"])
+        account = services.account_update(user=request.user, **serializer.validated_data)
         return Response(s.AccountSerializer(account).data)
 
     @extend_schema(summary="Unlink Spotify and forget the token", responses={204: None})
@@ -102,7 +99,7 @@ class CallbackView(APIView):
     @extend_schema(
         summary="Finish linking: the code and state Spotify sent back",
         parameters=[s.CallbackQuerySerializer],
-        responses={200: s.AccountSerializer, 503: UNAVAILABLE},
+        responses={200: s.AccountSerializer, 409: LINK_CONFLICT, 503: UNAVAILABLE},
     )
     def get(self, request):
         query = s.CallbackQuerySerializer(data=request.query_params)
@@ -115,7 +112,7 @@ class OverviewView(APIView):
     @extend_schema(
         summary="Your enrollment and every month's summary",
         parameters=[s.StaffQuerySerializer],
-        responses={200: s.OverviewSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
+        responses={200: s.OverviewSerializer, **STAFF_READ},
     )
     def get(self, request):
         user = _subject(request)
@@ -125,9 +122,13 @@ class OverviewView(APIView):
 
 class MonthView(APIView):
     @extend_schema(
-        summary="One month's Wrapped",
+        summary="One month's Wrapped: its run's status, and its data once done",
         parameters=[MONTH_KEY, s.StaffQuerySerializer],
-        responses={200: s.MonthSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
+        responses={
+            200: s.MonthSerializer,
+            **STAFF_READ,
+            404: OpenApiResponse(description="No run of this month (it was never queued), or no user with ?email=."),
+        },
     )
     def get(self, request, month_key: str):
         if not s.MONTH_KEY.match(month_key):
@@ -141,7 +142,7 @@ class YearView(APIView):
     @extend_schema(
         summary="A year's months and its aggregate top tracks, artists and genres",
         parameters=[YEAR, s.StaffQuerySerializer],
-        responses={200: s.YearSerializer, 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
+        responses={200: s.YearSerializer, **STAFF_READ},
     )
     def get(self, request, year: str):
         if not (year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2100):
@@ -162,18 +163,15 @@ class EnrollmentView(APIView):
     def post(self, request):
         serializer = s.EnrollmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        account = _linked(request.user)
-        for name, value in serializer.validated_data.items():
-            setattr(account, name, value)
-        account.save(update_fields=[*serializer.validated_data, "updated_at"])
+        account = services.account_update(user=request.user, **serializer.validated_data)
         return Response(s.AccountSerializer(account).data)
 
 
 class ReleaseRadarView(APIView):
     @extend_schema(
-        summary="Your weekly release radars, newest first",
+        summary="Your weekly release radars, newest first: each run's status, and its tracks once done",
         parameters=[s.StaffQuerySerializer],
-        responses={200: s.WeekSerializer(many=True), 403: STAFF_ONLY, 404: NO_SUCH_USER, 409: NOT_LINKED},
+        responses={200: s.WeekSerializer(many=True), **STAFF_READ},
     )
     def get(self, request):
         user = _subject(request)

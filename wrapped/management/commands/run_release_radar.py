@@ -1,11 +1,11 @@
-"""`manage.py run_release_radar [--user EMAIL] [--date YYYY-MM-DD]`: the weekly release radar, now."""
+"""`manage.py run_release_radar [--user EMAIL] [--date YYYY-MM-DD]`: the weekly release radar, now, in this process."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from wrapped import selectors, services
+from wrapped import selectors, services, tasks
 from wrapped.management.commands._runs import accounts, run_all
 
 
@@ -18,10 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, run_date=None, user=None, **options) -> None:
         run_date = _parse(run_date) if run_date else timezone.now().date()
+        enrolled = selectors.release_radar_enrolled()
         run_all(
             self,
-            accounts(selectors.release_radar_enrolled(), user),
-            lambda account: services.release_radar_run(account_id=account.pk, run_date=run_date),
+            accounts(enrolled, user),
+            enrolled=enrolled,
+            queue=lambda account: services.release_radar_week_queue(account=account, run_date=run_date, send=False),
+            task=tasks.release_radar_run,
         )
 
 

@@ -5,7 +5,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from wrapped import selectors, services
+from wrapped import selectors, services, tasks
 from wrapped.management.commands._runs import accounts, run_all
 
 
@@ -20,8 +20,11 @@ class Command(BaseCommand):
         month_key = month or services.previous_month_key(timezone.now().date())
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month_key):
             raise CommandError(f"--month is YYYY-MM, not {month_key!r}.")
+        enrolled = selectors.wrapped_enrolled()
         run_all(
             self,
-            accounts(selectors.wrapped_enrolled(), user),
-            lambda account: services.wrapped_month_run(account_id=account.pk, month_key=month_key),
+            accounts(enrolled, user),
+            enrolled=enrolled,
+            queue=lambda account: services.wrapped_month_queue(account=account, month_key=month_key, send=False),
+            task=tasks.wrapped_month_run,
         )
