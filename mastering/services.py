@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import IO, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -32,27 +34,41 @@ def max_upload_bytes() -> int:
 
 
 def _check_and_store(*, owner_id, uploaded, kind: str) -> tuple[str, media.CheckedAudio, int]:
-    """Check an uploaded file is audio the engine reads, and store those bytes under a fresh key."""
+    """Check an uploaded file is audio the engine reads, and store those bytes under a fresh key.
+
+    The check reads the bytes where Django put them as it received the request (its temporary
+    file, or memory for a small upload), and storage takes them from there in one stream (on
+    local storage the temporary file is moved): no second local copy of up to 500 MB.
+    """
     if uploaded.size > max_upload_bytes():
         limit = settings.MASTERING_MAX_UPLOAD_MB
         raise PayloadTooLarge(f"{uploaded.name!r} is {uploaded.size} bytes; the largest accepted is {limit} MB.")
-    with tempfile.TemporaryDirectory(prefix="mastering-") as folder:
-        local = Path(folder) / "upload"
-        with open(local, "wb") as out:
-            for chunk in uploaded.chunks(COPY_CHUNK):
-                out.write(chunk)
-        try:
-            checked = media.check_audio(local)
-        except media.MediaRejected as exc:
-            raise UnsupportedMediaType(f"{uploaded.name!r}: {exc} Send a {ACCEPTED_NAMES} file.") from exc
-        if checked.format not in ACCEPTED_FORMATS:
-            raise UnsupportedMediaType(
-                f"{uploaded.name!r} is {checked.format.upper()}, which the analysis does not read; "
-                f"send a {ACCEPTED_NAMES} file."
-            )
-        key = storage.new_object_key(owner_id or "built-in", "mastering", kind, extension=checked.extension)
-        storage.save_file(key, local)
+    try:
+        with _received(uploaded) as received:
+            checked = media.check_audio(received)
+    except media.MediaRejected as exc:
+        raise UnsupportedMediaType(f"{uploaded.name!r}: {exc} Send a {ACCEPTED_NAMES} file.") from exc
+    if checked.format not in ACCEPTED_FORMATS:
+        raise UnsupportedMediaType(
+            f"{uploaded.name!r} is {checked.format.upper()}, which the analysis does not read; "
+            f"send a {ACCEPTED_NAMES} file."
+        )
+    key = storage.new_object_key(owner_id or "built-in", "mastering", kind, extension=checked.extension)
+    uploaded.content_type = checked.content_type  # what S3 records for the object: the checked type, not the claim
+    storage.save_exactly(key, uploaded)
     return key, checked, uploaded.size
+
+
+def _received(uploaded) -> AbstractContextManager[IO[bytes]]:
+    """The bytes Django received, to read without copying them.
+
+    Opened by descriptor, so the stream has no name: mutagen, which also scores formats by a file
+    name's extension, judges the bytes alone and never the client's name in Django's temporary file.
+    """
+    if hasattr(uploaded, "temporary_file_path"):
+        return open(os.open(uploaded.temporary_file_path(), os.O_RDONLY), "rb")
+    uploaded.seek(0)
+    return nullcontext(uploaded.file)
 
 
 def _file_fields(checked: media.CheckedAudio, size: int) -> dict:

@@ -26,6 +26,7 @@ class TrackAdmin(admin.ModelAdmin):
         "channels",
         "size",
         "sha256",
+        "duplicate_of",
         "upload_key",
         "original_key",
         "mp3_key",

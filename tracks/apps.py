@@ -9,10 +9,11 @@ class TracksConfig(AppConfig):
     def ready(self) -> None:
         from core import jobs
 
-        # A transcode whose worker died is handed back to a worker (core.tasks.stalled_jobs_requeue).
+        # A confirmed upload whose worker died is handed back to a worker (core.tasks.stalled_jobs_requeue);
+        # the task picks up where the row is: accepting the file, or making its MP3.
         jobs.register(
             jobs.JobKind(
                 model="tracks.Track",
-                task="tracks.tasks.track_transcode",
+                task="tracks.tasks.track_process",
             )
         )

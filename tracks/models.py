@@ -10,7 +10,8 @@ from core.jobs import Job, JobStatus, job_status_field
 class Track(Job):
     """A track of a DJ's library: the original file, its MP3 for playback, its cover art.
 
-    Its job is the transcode to MP3 (queued_at: when it went to processing).
+    Its job (queued_at: when it went to processing) is the confirmed upload's: the staged file
+    copied, hashed and read, then, in a second run of the same task, its transcode to MP3.
     """
 
     Status = JobStatus
@@ -42,6 +43,14 @@ class Track(Job):
     mp3_channels = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Of the MP3 served.")
     artwork_key = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The track of the library that already holds these bytes, when that failed this upload.",
+    )
     status = job_status_field(
         Status.AWAITING_UPLOAD, Status.PROCESSING, Status.READY, Status.FAILED, default=Status.AWAITING_UPLOAD
     )

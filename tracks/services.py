@@ -14,8 +14,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from core import media, mp3, staging, storage
+from core import jobs, media, mp3, staging, storage
 from core.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from core.tasks import delete_objects_after_commit, enqueue_after_commit
 from tracks import files, tags
@@ -97,8 +98,32 @@ def track_upload_urls_create(*, owner, uploads: list[dict]) -> list[UploadSlot]:
     return slots
 
 
+NOT_UPLOADED = "No file has been uploaded to this track's upload URL yet."
+GONE_FROM_STAGING = "The uploaded file is no longer in staging; upload it again."
+EMPTY = "The file is empty."
+# What a run of the job stores and a fresh upload of the same track therefore clears.
+ATTEMPT_FIELDS = (
+    "original_key",
+    "mp3_key",
+    "artwork_key",
+    "sha256",
+    "mp3_bitrate",
+    "mp3_sample_rate",
+    "mp3_channels",
+    "duplicate_of",
+)
+
+
+def _too_large() -> str:
+    return f"The file is larger than the {settings.TRACKS_MAX_UPLOAD_MB} MB accepted."
+
+
 def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmResult]:
-    """Process each uploaded file; a file that fails does not affect the others."""
+    """Queue each uploaded file's processing (audio queue); only ids, keys and sizes are checked here.
+
+    A file that is refused (never PUT, empty, too large) is reported in its own result and does
+    not affect the others; the copy, hash, tags and transcode happen on a worker (`track_process`).
+    """
     ids = [item["track_id"] for item in confirmations]
     tracks = Track.objects.filter(owner=owner, pk__in=ids).in_bulk()
     unknown = [str(track_id) for track_id in ids if track_id not in tracks]
@@ -110,68 +135,152 @@ def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmRe
             raise Invalid({"files": [f"{item['key']!r} is not the upload key of track {track.pk}."]})
         if item["file_name"] != track.file_name:
             raise Invalid({"files": [f"Track {track.pk} was created for {track.file_name!r}."]})
-    return [track_process_upload(track_id=item["track_id"]) for item in confirmations]
+    # Whether each file arrived and how large it is: one HEAD (a stat on local storage) per file,
+    # before any row is locked. No bytes move in the request.
+    sizes = {
+        track.pk: _staged_size(track.upload_key)
+        for track in tracks.values()
+        if track.status == Track.Status.AWAITING_UPLOAD
+    }
+    return _track_uploads_queue(confirmations=confirmations, sizes=sizes)
+
+
+def _staged_size(key: str) -> int | None:
+    """The size of what was PUT to a staging key, without reading it; None when nothing is there."""
+    try:
+        return storage.object_size(key)
+    except Exception as exc:
+        if jobs.is_missing_object(exc):
+            return None
+        raise
+
+
+@transaction.atomic
+def _track_uploads_queue(*, confirmations: list[dict], sizes: dict) -> list[ConfirmResult]:
+    from tracks.tasks import track_process
+
+    # Locked in one order, so confirms of overlapping batches cannot deadlock; a track another
+    # confirm queued meanwhile is no longer awaiting its upload and is answered as it is.
+    rows = Track.objects.select_for_update().filter(pk__in=[item["track_id"] for item in confirmations])
+    locked = {track.pk: track for track in rows.order_by("pk")}
+    now = timezone.now()
+    results, earlier_objects = [], []
+    for item in confirmations:
+        track = locked.get(item["track_id"])
+        if track is None:
+            raise NotFound(f"Track {item['track_id']} was deleted.")
+        size = sizes.get(track.pk)
+        if track.status != Track.Status.AWAITING_UPLOAD or track.upload_key != item["key"]:
+            results.append(_result(track))  # confirmed before (or given a new URL since): nothing to do
+        elif size is None:
+            results.append(_result(track, NOT_UPLOADED))
+        elif size == 0 or size > max_upload_bytes():
+            error = EMPTY if size == 0 else _too_large()
+            track.save(update_fields=track.mark_finished(Track.Status.FAILED, error=error, now=now))
+            logger.info("track %s failed: %s", track.pk, error)
+            results.append(_result(track))
+        else:
+            earlier_objects += _earlier_attempt_forgotten(track)
+            track.save(update_fields=[*ATTEMPT_FIELDS, *track.mark_queued(now=now)])
+            enqueue_after_commit(track_process, str(track.pk))
+            results.append(_result(track))
+    delete_objects_after_commit(earlier_objects)
+    return results
+
+
+def _earlier_attempt_forgotten(track: Track) -> list[str]:
+    """Clear what an earlier, failed run stored for the track (ATTEMPT_FIELDS); the objects to delete.
+
+    A track is uploaded again only after it failed (a ready or processing name is refused), and
+    the new bytes replace everything its last run kept.
+    """
+    keys = [track.original_key, track.mp3_key, track.artwork_key]
+    track.original_key = track.mp3_key = track.artwork_key = track.sha256 = ""
+    track.mp3_bitrate = track.mp3_sample_rate = track.mp3_channels = track.duplicate_of = None
+    return keys
 
 
 def track_create_from_file(*, owner, uploaded, name: str = "", artist: str = "") -> ConfirmResult:
-    """The direct upload: store the file as the track's original, then process it like a confirm."""
+    """The direct upload: stage the file, then accept it here as a worker would (one file, already received)."""
     check_upload(file_name=uploaded.name, content_type=uploaded.content_type or "", size=uploaded.size)
     with transaction.atomic():
         # The row first: a name already in the library is refused before any bytes are stored.
         track = _track_for_upload(owner=owner, file_name=uploaded.name, upload_key="")
         track.upload_key = staging.stage_file(user_id=owner.pk, file=uploaded)
-        track.save(update_fields=["upload_key", "updated_at"])
-    result = track_process_upload(track_id=track.pk)
-    if result.status in (Track.Status.READY, Track.Status.PROCESSING) and (name or artist):
-        track_update(track_id=track.pk, name=name or None, artist=artist or None)
-    return result
+        delete_objects_after_commit(_earlier_attempt_forgotten(track))
+        # Queued, so that a request that dies here leaves a row the stalled-job sweep hands to a worker.
+        track.save(update_fields=["upload_key", *ATTEMPT_FIELDS, *track.mark_queued()])
+    _track_accept_upload(track)
+    track.refresh_from_db()
+    if track.status in KEPT_STATUSES and (name or artist):
+        track = track_update(track_id=track.pk, name=name or None, artist=artist or None)
+    return _result(track)
 
 
 def _result(track: Track, error: str = "") -> ConfirmResult:
-    return ConfirmResult(track_id=track.pk, file_name=track.file_name, status=track.status, error=error or track.error)
+    return ConfirmResult(
+        track_id=track.pk,
+        file_name=track.file_name,
+        status=track.status,
+        error=error or track.error,
+        duplicate_of=track.duplicate_of_id,
+    )
 
 
-def track_process_upload(*, track_id) -> ConfirmResult:
-    """Check the uploaded object, read its tags and art, and make it ready or queue its MP3.
+def track_process(*, track_id) -> None:
+    """A confirmed upload's job: the staged file accepted, then, in the next run, its MP3 made."""
+    track = Track.objects.filter(pk=track_id, status=Track.Status.PROCESSING).first()
+    if track is None:
+        logger.info("track %s is not being processed; nothing to do", track_id)
+        return
+    if track.original_key:
+        track_transcode(track_id=track.pk)
+    else:
+        _track_accept_upload(track)
 
-    The staged bytes are copied here once; the hash, the tags and the stored original all come
-    from that copy, so a PUT racing the confirm changes nothing that the track describes or serves.
+
+def track_process_fail(*, track_id, error: str) -> None:
+    """End a track's job as failed, saying why; an original already stored is kept."""
+    _track_fail(track_id=track_id, error=error)
+
+
+def _track_accept_upload(track: Track) -> None:
+    """Copy the staged object once, check it, read its tags and art, and make it ready or queue its MP3.
+
+    The hash, the tags and the stored original all come from that one copy, so a PUT racing the
+    job changes nothing that the track describes or serves.
     """
-    track = Track.objects.get(pk=track_id)
-    if track.status != Track.Status.AWAITING_UPLOAD:
-        return _result(track)  # confirmed before: nothing new to do
     with tempfile.TemporaryDirectory(prefix="track-") as folder:
         local = Path(folder) / f"original{files.extension(track.file_name)}"
         try:
             size, digest = staging.fetch(track.upload_key, local, max_bytes=max_upload_bytes())
         except staging.NotStaged:
-            return _result(track, "No file has been uploaded to this track's upload URL yet.")
-        if size == 0:
-            return _track_fail(track_id=track.pk, error="The file is empty.")
-        if size > max_upload_bytes():
-            return _track_fail(
-                track_id=track.pk,
-                error=f"The file is larger than the {settings.TRACKS_MAX_UPLOAD_MB} MB accepted.",
-            )
+            _track_fail(track_id=track.pk, error=GONE_FROM_STAGING)
+            return
+        if size == 0 or size > max_upload_bytes():
+            _track_fail(track_id=track.pk, error=EMPTY if size == 0 else _too_large())
+            return
         duplicate = _kept_twin(track, digest)
         if duplicate is not None:
-            return _track_discard_duplicate(track_id=track.pk, duplicate=duplicate)
+            _track_fail_duplicate(track_id=track.pk, duplicate=duplicate, size=size, digest=digest)
+            return
         try:
             info = tags.read_audio_file(local)
         except tags.NotAudio as exc:
-            return _track_fail(track_id=track.pk, error=str(exc))
+            _track_fail(track_id=track.pk, error=str(exc))
+            return
         attempt = uuid.uuid4().hex[:12]
         stored = _StoredCopies(
             original_key=files.original_key(track.owner_id, track.pk, attempt, info.properties.format),
             artwork_key=_store_cover(track, info.cover, attempt),
         )
         storage.save_file(stored.original_key, local)
-    return _track_accept(track_id=track.pk, info=info, size=size, digest=digest, stored=stored)
+    _track_accept(track_id=track.pk, info=info, size=size, digest=digest, stored=stored)
 
 
 @dataclass(frozen=True)
 class _StoredCopies:
-    """The checked objects one confirm stored: the row takes them, or they are deleted."""
+    """The checked objects one run stored: the row takes them, or they are deleted."""
 
     original_key: str
     artwork_key: str
@@ -181,7 +290,7 @@ class _StoredCopies:
 
 
 def _kept_twin(track: Track, digest: str) -> Track | None:
-    """Another track of the same owner whose bytes are these (one being processed or ready)."""
+    """Another track of the same owner whose bytes are these (one being transcoded or ready)."""
     twins = Track.objects.filter(owner_id=track.owner_id, sha256=digest, status__in=KEPT_STATUSES)
     return twins.exclude(pk=track.pk).first()
 
@@ -201,28 +310,39 @@ def _store_cover(track: Track, cover: tags.CoverArt | None, attempt: str) -> str
 
 
 @transaction.atomic
-def _track_fail(*, track_id, error: str) -> ConfirmResult:
-    track = Track.objects.select_for_update().get(pk=track_id)
-    if track.status in (Track.Status.AWAITING_UPLOAD, Track.Status.PROCESSING):
+def _track_fail(*, track_id, error: str) -> None:
+    track = Track.objects.select_for_update().filter(pk=track_id).first()
+    if track is not None and track.status in (Track.Status.AWAITING_UPLOAD, Track.Status.PROCESSING):
         track.save(update_fields=track.mark_finished(Track.Status.FAILED, error=error))
         logger.info("track %s failed: %s", track_id, error)
-    return _result(track)
+
+
+def duplicate_error(duplicate: Track) -> str:
+    return (
+        f"These bytes are already in your library as {duplicate.file_name or duplicate.name!r} "
+        f"(track {duplicate.pk}); this upload was not kept."
+    )
 
 
 @transaction.atomic
-def _track_discard_duplicate(*, track_id, duplicate: Track, stored: _StoredCopies | None = None) -> ConfirmResult:
-    track = Track.objects.select_for_update().get(pk=track_id)
-    result = ConfirmResult(
-        track_id=track.pk,
-        file_name=track.file_name,
-        status="duplicate",
-        duplicate_of=duplicate.pk,
-        error=f"These bytes are already in your library as {duplicate.file_name!r}.",
-    )
-    delete_objects_after_commit([track.upload_key, *(stored.keys() if stored else [])])
-    track.delete()
-    logger.info("track %s discarded: same bytes as track %s", track_id, duplicate.pk)
-    return result
+def _track_fail_duplicate(
+    *, track_id, duplicate: Track, size: int, digest: str, stored: _StoredCopies | None = None
+) -> None:
+    """The bytes are already the library's as `duplicate`: the track ends failed pointing at it, nothing kept.
+
+    The track that has the bytes keeps them, untouched; this one's staged object and any copy
+    this run stored are deleted.
+    """
+    track = Track.objects.select_for_update().filter(pk=track_id).first()
+    copies = stored.keys() if stored else []
+    if track is None or track.status != Track.Status.PROCESSING:
+        delete_objects_after_commit(copies)  # deleted or finished meanwhile
+        return
+    track.duplicate_of, track.size, track.sha256 = duplicate, size, digest
+    fields = track.mark_finished(Track.Status.FAILED, error=duplicate_error(duplicate))
+    track.save(update_fields=["duplicate_of", "size", "sha256", *fields])
+    delete_objects_after_commit([track.upload_key, *copies])
+    logger.info("track %s failed: same bytes as track %s", track_id, duplicate.pk)
 
 
 def _announce_ready_after_commit(track_id) -> None:
@@ -238,34 +358,29 @@ def _year(date: str) -> int | None:
     return int(match.group()) if match and 1000 <= int(match.group()) <= 2999 else None
 
 
-def _track_accept(
-    *, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies
-) -> ConfirmResult:
+def _track_accept(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies) -> None:
     try:
-        return _track_accept_once(track_id=track_id, info=info, size=size, digest=digest, stored=stored)
+        _track_accept_once(track_id=track_id, info=info, size=size, digest=digest, stored=stored)
     except IntegrityError:
-        # Same bytes accepted by a concurrent confirm since this one looked: that one keeps them.
-        track = Track.objects.get(pk=track_id)
-        duplicate = _kept_twin(track, digest)
+        # Same bytes kept by another track since this run looked: that one keeps them.
+        track = Track.objects.filter(pk=track_id).first()
+        duplicate = _kept_twin(track, digest) if track is not None else None
         if duplicate is None:
             storage.delete_objects(stored.keys())  # no row will ever point at them
             raise
-        return _track_discard_duplicate(track_id=track_id, duplicate=duplicate, stored=stored)
+        _track_fail_duplicate(track_id=track_id, duplicate=duplicate, size=size, digest=digest, stored=stored)
 
 
 @transaction.atomic
-def _track_accept_once(
-    *, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies
-) -> ConfirmResult:
-    from tracks.tasks import track_transcode
+def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest: str, stored: _StoredCopies) -> None:
+    from tracks.tasks import track_process
 
     track = Track.objects.select_for_update().filter(pk=track_id).first()
-    if track is None or track.status != Track.Status.AWAITING_UPLOAD:
-        # Deleted, or confirmed by a concurrent request meanwhile: that one's copies are the track's.
+    if track is None or track.status != Track.Status.PROCESSING or track.original_key:
+        # Deleted, or accepted by another delivery of the job meanwhile: that one's copies are the track's.
         delete_objects_after_commit(stored.keys())
-        if track is None:
-            raise Track.DoesNotExist(f"track {track_id} was deleted while it was confirmed")
-        return _result(track)
+        logger.info("track %s was deleted or accepted meanwhile; this run's copies are dropped", track_id)
+        return
     found, props = info.tags, info.properties
     text = _fitted(
         Track,
@@ -291,15 +406,15 @@ def _track_accept_once(
         track.mp3_channels = props.channels
         track.mark_finished(Track.Status.READY)
     else:
+        # The transcode is the job's next run: a fresh start, with its own time limit and attempts.
         track.mark_queued()
-    track.save()  # IntegrityError when a concurrent confirm has just kept the same bytes
+    track.save()  # IntegrityError when another track has just kept the same bytes
     delete_objects_after_commit([track.upload_key])
     TrackDetails.objects.update_or_create(track=track, defaults=_details_fields(found))
     if playable:
         _announce_ready_after_commit(track.pk)
     else:
-        enqueue_after_commit(track_transcode, str(track.pk))
-    return _result(track)
+        enqueue_after_commit(track_process, str(track.pk))
 
 
 def _details_fields(found: tags.TagSet) -> dict:
@@ -376,7 +491,7 @@ def track_transcode(*, track_id) -> None:
                 target, expected_duration=track.duration_seconds or 0.0, expected_sample_rate=sample_rate
             )
         except mp3.TranscodeError as exc:
-            track_transcode_fail(track_id=track.pk, error=str(exc))
+            _track_fail(track_id=track.pk, error=str(exc))
             return
         key = files.mp3_key(track.owner_id, track.pk, attempt)
         storage.save_file(key, target)
@@ -416,8 +531,3 @@ def _track_transcoded(*, track_id, key: str, measured: mp3.Mp3Properties) -> Non
     )
     _announce_ready_after_commit(track.pk)
     logger.info("track %s transcoded to %s", track_id, key)
-
-
-def track_transcode_fail(*, track_id, error: str) -> None:
-    """End a transcode as failed, saying why; the original stays in storage."""
-    _track_fail(track_id=track_id, error=error)

@@ -2,15 +2,20 @@
 
 import io
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from mastering import services
 from mastering.models import Analysis, Reference
+from tests.helpers.stored import stored_keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,15 +118,106 @@ def test_what_is_not_done_has_no_series_plot_or_matches(client_a, user):
         assert response.status_code == 409 and response.json()["status"] == "pending"
 
 
-def test_bad_uploads_are_refused_with_the_reason(client_a, settings):
+def test_bad_uploads_are_refused_with_the_reason(client_a, user, settings):
     not_audio = upload(client_a, b"<html>hello</html>", name="mix.wav", genre="techno")
     assert not_audio.status_code == 415 and "WAV" in not_audio.json()["detail"]
+    # As large as a real mix, so Django keeps it in a temporary file, which is what is checked.
+    large_not_audio = upload(client_a, b"<html>hello</html>" * 200_000, name="mix.wav", genre="techno")
+    assert large_not_audio.status_code == 415 and "WAV" in large_not_audio.json()["detail"]
     assert upload(client_a, genre="techno", recommendation_level="loud").status_code == 400
     no_genre = upload(client_a)
     assert no_genre.status_code == 400 and "genre" in no_genre.json()
     settings.MASTERING_MAX_UPLOAD_MB = 0
     assert upload(client_a, genre="techno").status_code == 413
+    settings.MASTERING_MAX_UPLOAD_MB = 1
+    assert upload(client_a, mix_wav(seconds=LARGE_MIX_SECONDS), genre="techno").status_code == 413
     assert Analysis.objects.count() == 0
+    assert stored_keys(f"users/{user.pk}") == []
+
+
+# 24-bit stereo at 44.1 kHz: 5.3 MB, over the 2.5 MB Django keeps in memory (FILE_UPLOAD_MAX_MEMORY_SIZE).
+LARGE_MIX_SECONDS = 20.0
+
+
+@pytest.fixture
+def held_jobs(monkeypatch) -> list[str]:
+    """Uploads are stored and queued, and their analyses not run: only the upload is looked at."""
+    held = []
+    monkeypatch.setattr(services, "_enqueue", lambda task_path, pk: held.append(str(pk)))
+    return held
+
+
+@pytest.fixture
+def temporary_files_made(monkeypatch) -> list[str]:
+    """Each temporary file or folder made through `tempfile` from now on.
+
+    Django's upload handler made its own before (its NamedTemporaryFile was bound at import),
+    so this counts the copies made after the request was received.
+    """
+    made = []
+    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile"):
+        real = getattr(tempfile, name)
+
+        def record(*args, _real=real, _name=name, **kwargs):
+            made.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(tempfile, name, record)
+    return made
+
+
+def _post_mix(client, endpoint: str, data: bytes):
+    fields = {"genre": "techno"} if endpoint == ANALYSES else {"name": "Mine", "genre": "techno"}
+    return client.post(
+        endpoint, {"file": SimpleUploadedFile("mix.wav", data, "audio/wav"), **fields}, format="multipart"
+    )
+
+
+@pytest.mark.parametrize("endpoint", [ANALYSES, REFERENCES])
+@pytest.mark.parametrize("seconds", [3.0, LARGE_MIX_SECONDS])  # kept in memory by Django, and in a temporary file
+def test_an_upload_is_stored_as_received_without_a_second_local_copy(
+    storage_mode, client_a, settings, held_jobs, temporary_files_made, endpoint, seconds
+):
+    data = mix_wav(seconds=seconds)
+    assert (len(data) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE) == (seconds == LARGE_MIX_SECONDS)
+
+    accepted = _post_mix(client_a, endpoint, data)
+
+    assert accepted.status_code == 202, accepted.content
+    assert temporary_files_made == []
+    row = (Analysis if endpoint == ANALYSES else Reference).objects.get(pk=accepted.json()["id"])
+    assert held_jobs == [str(row.pk)]
+    with default_storage.open(row.audio_key, "rb") as stored:
+        assert stored.read() == data
+    assert (row.size, row.format, row.sample_rate) == (len(data), "wav", 44100)
+
+
+def test_on_local_storage_the_file_django_received_is_moved_into_place(
+    local_storage, client_a, settings, tmp_path, held_jobs, monkeypatch
+):
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    received_in = tmp_path / "received"  # beside MEDIA_ROOT: one file system, so a move is a rename
+    received_in.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(received_in)
+    received = []
+    complete = TemporaryFileUploadHandler.file_complete
+
+    def note_the_received_file(handler, file_size):
+        uploaded = complete(handler, file_size)
+        received.append(os.stat(uploaded.temporary_file_path()).st_ino)
+        return uploaded
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "file_complete", note_the_received_file)
+    data = mix_wav(seconds=LARGE_MIX_SECONDS)
+
+    accepted = _post_mix(client_a, ANALYSES, data)
+
+    assert accepted.status_code == 202, accepted.content
+    stored = Path(default_storage.path(Analysis.objects.get().audio_key))
+    assert stored.stat().st_ino == received[0]  # the very file Django wrote: the bytes were written once
+    assert stored.read_bytes() == data
+    assert list(received_in.iterdir()) == []
 
 
 def test_an_unreadable_file_that_passes_the_check_ends_failed_with_a_reason(client_a):

@@ -6,7 +6,7 @@ from core import storage
 from tests.factories import UserFactory
 from tests.helpers.http import put_bytes
 from tests.helpers.media import tone_bytes
-from tests.tracks.flow import TRACKS, request_uploads, upload
+from tests.tracks.flow import TRACKS, confirm, request_uploads, upload
 from tracks.models import Track
 
 pytestmark = pytest.mark.django_db
@@ -56,17 +56,26 @@ def test_a_failed_file_can_be_uploaded_again(client_a, audio_files):
     assert fixed["status"] == "ready"
 
 
-def test_confirming_without_uploading_keeps_the_track_waiting(client_a, bystander):
-    slot = request_uploads(client_a, [("later.mp3", 1000)]).data["uploads"][0]
+def test_a_file_never_put_is_reported_in_its_entry_and_not_queued_while_the_others_are(
+    client_a, bystander, audio_files, monkeypatch
+):
+    from tracks import tasks
 
-    response = client_a.post(
-        TRACKS, {"files": [{"track_id": slot["track_id"], "file_name": "later.mp3", "key": slot["key"]}]}, format="json"
-    )
+    sent = []
+    monkeypatch.setattr(tasks.track_process, "delay", sent.append)
+    [put, later] = request_uploads(client_a, [("now.mp3", 1000), ("later.mp3", 1000)]).data["uploads"]
+    assert put_bytes(client_a, put["upload_url"], audio_files["mp3"], put["headers"]) == 200
 
-    assert response.status_code == 200
-    [result] = response.data["tracks"]
-    assert result["status"] == "awaiting_upload"
-    assert "No file has been uploaded" in result["error"]
+    response = confirm(client_a, [put, later])
+
+    assert response.status_code == 202
+    assert [(item["track_id"], item["status"]) for item in response.data["tracks"]] == [
+        (put["track_id"], "processing"),
+        (later["track_id"], "awaiting_upload"),
+    ]
+    assert "No file has been uploaded" in response.data["tracks"][1]["error"]
+    assert sent == [put["track_id"]]
+    assert Track.objects.get(pk=later["track_id"]).status == "awaiting_upload"
     assert_untouched(bystander)
 
 
@@ -226,9 +235,9 @@ def test_odd_tag_values_are_stored_as_far_as_they_fit(tmp_path, client_a, audio_
 
     results = upload(client_a, {"odd tags.flac": flac.read_bytes(), "a good one.mp3": audio_files["mp3"]})
 
-    assert sorted(result["status"] for result in results) == ["processing", "ready"]
+    assert [result["status"] for result in results] == ["ready", "ready"]
     odd = Track.objects.get(file_name="odd tags.flac")
-    assert odd.status == "ready"  # and transcoded with those tags
+    assert odd.mp3_key != odd.original_key  # transcoded with those tags
     assert odd.name == ("AB" + "t" * 600)[:500] and odd.artist == "Nora Vale"
     assert len(odd.genre) == 200 and odd.year is None and odd.musical_key == ("8A" * 20)[:16]
     assert odd.details.isrc == "X" * 32 and odd.details.title == odd.name

@@ -1,26 +1,23 @@
-"""The same bytes confirmed while their twin is still being transcoded (status `processing`)."""
-
-from types import SimpleNamespace
+"""The same bytes uploaded while their twin is still being transcoded (status `processing`)."""
 
 import pytest
 
 from core import storage
 from tests.helpers.http import put_bytes
 from tests.helpers.stored import stored_keys
-from tests.tracks.flow import TRACKS, upload
-from tracks import services, tasks
+from tests.tracks.flow import TRACKS, confirm, poll, upload
+from tracks import services
 from tracks.models import Track
 
 pytestmark = pytest.mark.django_db
+TRANSCODE = services.track_transcode  # the real one, for after a test held it
 
 
 @pytest.fixture
 def held_transcodes(monkeypatch) -> list[str]:
-    """Transcodes are queued but not run, so a confirmed FLAC stays `processing`; the ids queued."""
+    """A track's job accepts its file but does not make the MP3, so a FLAC stays `processing`; the ids held."""
     held = []
-    monkeypatch.setattr(
-        tasks, "track_transcode", SimpleNamespace(name="tracks.tasks.track_transcode", delay=held.append)
-    )
+    monkeypatch.setattr(services, "track_transcode", lambda *, track_id: held.append(str(track_id)))
     return held
 
 
@@ -30,37 +27,35 @@ def confirm_copy(client, file_name: str, data: bytes):
         f"{TRACKS}upload-urls/", {"files": [{"file_name": file_name, "content_type": "audio/flac"}]}, format="json"
     ).data["uploads"][0]
     assert put_bytes(client, slot["upload_url"], data, slot["headers"]) == 200
-    body = {"files": [{"track_id": slot["track_id"], "file_name": file_name, "key": slot["key"]}]}
-    return slot, client.post(TRACKS, body, format="json")
+    return slot, confirm(client, [slot])
 
 
-def assert_discarded_as_duplicate_of(first, slot, response):
-    assert response.status_code == 200, response.data
-    [second] = response.data["tracks"]
-    assert second["status"] == "duplicate"
-    assert second["duplicate_of"] == first["track_id"]
-    assert "original.flac" in second["error"]
-    kept = Track.objects.get()  # the second row is gone
-    assert str(kept.pk) == first["track_id"]
+def assert_failed_as_duplicate_of(client, first, slot, response):
+    assert response.status_code == 202, response.data
+    assert [item["status"] for item in response.data["tracks"]] == ["processing"]
+    second = poll(client, slot["track_id"])
+    assert (second["status"], second["duplicate_of"]) == ("failed", first["track_id"])
+    assert "'original.flac'" in second["error"] and first["track_id"] in second["error"]
+    kept = Track.objects.get(pk=first["track_id"])
     assert kept.status == Track.Status.PROCESSING  # the twin was not touched
     assert not storage.object_exists(slot["key"])
     assert stored_keys(f"users/{kept.owner_id}/tracks/{second['track_id']}") == []
     return kept
 
 
-def test_same_bytes_confirmed_while_the_twin_is_processing_are_a_duplicate(
+def test_same_bytes_confirmed_while_the_twin_is_processing_end_failed_as_its_duplicate(
     storage_mode, client_a, audio_files, held_transcodes
 ):
     [first] = upload(client_a, {"original.flac": audio_files["flac"]})
     assert first["status"] == "processing"
-    assert Track.objects.get(pk=first["track_id"]).status == Track.Status.PROCESSING
+    assert held_transcodes == [first["track_id"]]
 
     slot, response = confirm_copy(client_a, "copy.flac", audio_files["flac"])
 
-    kept = assert_discarded_as_duplicate_of(first, slot, response)
-    assert held_transcodes == [first["track_id"]]  # no transcode was queued for the copy
+    kept = assert_failed_as_duplicate_of(client_a, first, slot, response)
+    assert held_transcodes == [first["track_id"]]  # no transcode for the copy
     # The twin's transcode, run now, still finishes it.
-    services.track_transcode(track_id=held_transcodes[0])
+    TRANSCODE(track_id=held_transcodes[0])
     kept.refresh_from_db()
     assert kept.status == Track.Status.READY and storage.object_exists(kept.mp3_key)
 
@@ -83,7 +78,7 @@ def test_same_bytes_that_pass_the_twin_check_while_the_twin_is_processing_are_ke
     slot, response = confirm_copy(client_a, "copy.flac", audio_files["flac"])
 
     assert len(looks) == 2  # missed by the check, caught by the constraint, then found
-    kept = assert_discarded_as_duplicate_of(first, slot, response)
+    kept = assert_failed_as_duplicate_of(client_a, first, slot, response)
     assert kept.artwork_key and storage.object_exists(kept.artwork_key)
     assert storage.object_exists(kept.original_key)
     assert held_transcodes == [first["track_id"]]

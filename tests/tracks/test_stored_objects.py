@@ -143,8 +143,8 @@ def test_a_content_type_with_capitals_or_parameters_gets_a_url_that_works(
     slot = response.data["uploads"][0]
     assert slot["headers"] == {"Content-Type": "audio/flac"}
     [result] = upload_existing_slot(client_a, slot, audio_files["flac"])
-    assert result["status"] == "processing"
-    assert Track.objects.get(pk=result["track_id"]).status == "ready"
+    assert result["status"] == "ready"
+    assert Track.objects.get(pk=result["track_id"]).format == "flac"
 
 
 def test_an_upload_url_names_a_staging_key_that_a_confirm_must_quote(client_a, user, audio_files):

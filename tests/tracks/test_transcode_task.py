@@ -18,7 +18,7 @@ def test_a_redelivered_transcode_does_nothing_twice(client_a, audio_files, monke
     calls = []
     monkeypatch.setattr(services.mp3, "transcode_to_mp3", lambda *a, **k: calls.append(1))
 
-    tasks.track_transcode.delay(str(track.pk))  # a duplicate delivery after success
+    tasks.track_process.delay(str(track.pk))  # a duplicate delivery after success
 
     track.refresh_from_db()
     assert calls == []
@@ -75,10 +75,12 @@ def test_a_transcode_over_its_time_limit_fails(client_a, audio_files, settings):
     assert storage.object_exists(track.original_key)
 
 
-def test_a_lost_transcode_is_queued_again_once_it_has_stalled(client_a, audio_files, monkeypatch, settings):
+def test_a_lost_job_is_queued_again_once_it_has_stalled(
+    client_a, audio_files, monkeypatch, settings, django_capture_on_commit_callbacks
+):
     queued = datetime.now(UTC)
     with monkeypatch.context() as lost:
-        lost.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)  # the message never arrives
+        lost.setattr(tasks.track_process, "delay", lambda *args, **kwargs: None)  # the message never arrives
         with time_machine.travel(queued, tick=False):
             [result] = upload(client_a, {"lost.flac": audio_files["flac"]})
     track = Track.objects.get(pk=result["track_id"])
@@ -88,7 +90,8 @@ def test_a_lost_transcode_is_queued_again_once_it_has_stalled(client_a, audio_fi
     assert jobs.stalled_jobs_requeue(now=queued + stalled_after - timedelta(seconds=5)) == 0
     assert Track.objects.get(pk=track.pk).status == "processing"
 
-    assert jobs.stalled_jobs_requeue(now=queued + stalled_after + timedelta(seconds=5)) == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the job's commit queues its transcode
+        assert jobs.stalled_jobs_requeue(now=queued + stalled_after + timedelta(seconds=5)) == 1
     track.refresh_from_db()
     assert track.status == "ready" and track.mp3_key and storage.object_exists(track.mp3_key)
     assert track.started_at is not None and track.heartbeat_at is not None
@@ -96,8 +99,30 @@ def test_a_lost_transcode_is_queued_again_once_it_has_stalled(client_a, audio_fi
     assert sweep.enabled and (sweep.interval.every, sweep.interval.period) == (1, "minutes")
 
 
+def test_a_transcode_lost_after_its_file_was_accepted_is_queued_again_and_made(client_a, audio_files, monkeypatch):
+    sent = []
+    deliver = tasks.track_process.delay
+
+    def lose_the_second_message(track_id):  # the confirm's message arrives, the one for the MP3 is lost
+        sent.append(track_id)
+        if len(sent) == 1:
+            deliver(track_id)
+
+    monkeypatch.setattr(tasks.track_process, "delay", lose_the_second_message)
+    [result] = upload(client_a, {"half.flac": audio_files["flac"]})
+    track = Track.objects.get(pk=result["track_id"])
+    assert (track.status, track.mp3_key, len(sent)) == ("processing", "", 2)
+    assert storage.object_exists(track.original_key) and track.sha256
+    monkeypatch.setattr(tasks.track_process, "delay", deliver)
+
+    assert jobs.stalled_jobs_requeue(now=datetime.now(UTC) + timedelta(minutes=3)) == 1
+
+    track.refresh_from_db()
+    assert track.status == "ready" and storage.object_exists(track.mp3_key)
+
+
 def test_a_transcode_whose_worker_died_is_queued_again_and_a_live_one_is_not(client_a, audio_files, monkeypatch):
-    monkeypatch.setattr(tasks.track_transcode, "delay", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.track_process, "delay", lambda *args, **kwargs: None)
     [dead] = upload(client_a, {"dead.flac": audio_files["flac"]})
     [alive] = upload(client_a, {"alive.flac": audio_files["flac48"]})
     now = datetime.now(UTC)
@@ -109,7 +134,7 @@ def test_a_transcode_whose_worker_died_is_queued_again_and_a_live_one_is_not(cli
         started_at=now - timedelta(hours=1), heartbeat_at=now - timedelta(seconds=20)
     )
     sent = []
-    monkeypatch.setattr(tasks.track_transcode, "delay", lambda track_id: sent.append(track_id))
+    monkeypatch.setattr(tasks.track_process, "delay", lambda track_id: sent.append(track_id))
 
     assert jobs.stalled_jobs_requeue(now=now) == 1
     assert sent == [dead["track_id"]]
@@ -123,18 +148,21 @@ def test_the_per_app_day_long_give_up_is_gone_from_beat():
     assert not hasattr(tasks, "tracks_processing_sweep")
 
 
-def test_a_confirm_answers_when_the_broker_is_down_and_the_sweep_catches_up(client_a, audio_files, monkeypatch, caplog):
+def test_a_confirm_answers_when_the_broker_is_down_and_the_sweep_catches_up(
+    client_a, audio_files, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     from kombu.exceptions import OperationalError
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as down:
-        down.setattr(tasks.track_transcode, "delay", broker_down)
+        down.setattr(tasks.track_process, "delay", broker_down)
         [result] = upload(client_a, {"offline.flac": audio_files["flac"]})
 
     assert result["status"] == "processing"  # committed and answered, not a 500
-    assert "could not queue tracks.tasks.track_transcode" in caplog.text
+    assert "could not queue tracks.tasks.track_process" in caplog.text
     later = datetime.now(UTC) + timedelta(minutes=3)
-    assert jobs.stalled_jobs_requeue(now=later) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.stalled_jobs_requeue(now=later) == 1
     assert Track.objects.get(pk=result["track_id"]).status == "ready"

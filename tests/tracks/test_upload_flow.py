@@ -6,10 +6,10 @@ from mutagen import File
 from mutagen.mp3 import MP3
 
 from core import storage
-from tests.helpers.http import get_bytes
+from tests.helpers.http import get_bytes, put_bytes
 from tests.helpers.stored import stored_keys
 from tests.tracks.conftest import TAGS, write
-from tests.tracks.flow import TRACKS, upload
+from tests.tracks.flow import TRACKS, confirm, poll, upload
 from tracks.models import Track
 from tracks.tags import read_audio_file
 
@@ -55,7 +55,7 @@ def test_lossless_files_become_320_kbps_mp3_with_tags_and_art(
     extension = "wav" if kind == "wav" else "flac"
     [result] = upload(client_a, {f"Night Drive {kind}.{extension}": audio_files[kind]})
 
-    assert result["status"] == "processing"  # the transcode runs once the confirm commits
+    assert (result["status"], result["error"]) == ("ready", "")  # the job ran as the confirm committed
     track = Track.objects.get(pk=result["track_id"])
     assert (track.status, track.error) == ("ready", "")
     downloaded, _ = download_mp3(client_a, tmp_path, track.pk)
@@ -133,54 +133,53 @@ def test_file_name_fills_name_and_artist_when_tags_are_missing(client_a, tmp_pat
     assert (track.name, track.artist, track.status) == ("Pick Up", "DJ Koze", "ready")
 
 
-def test_confirming_twice_does_nothing_new(client_a, audio_files):
-    slots = client_a.post(
-        f"{TRACKS}upload-urls/", {"files": [{"file_name": "a.mp3", "content_type": "audio/mpeg"}]}, format="json"
-    ).data["uploads"]
-    from tests.helpers.http import put_bytes
-
-    put_bytes(client_a, slots[0]["upload_url"], audio_files["mp3"], slots[0]["headers"])
-    body = {"files": [{"track_id": slots[0]["track_id"], "file_name": "a.mp3", "key": slots[0]["key"]}]}
-    first = client_a.post(TRACKS, body, format="json").data["tracks"][0]
-    updated_at = Track.objects.get(pk=first["track_id"]).updated_at
-
-    again = client_a.post(TRACKS, body, format="json").data["tracks"][0]
-
-    assert first["status"] == again["status"] == "ready"
-    assert Track.objects.get(pk=first["track_id"]).updated_at == updated_at
-    assert Track.objects.count() == 1
-
-
-def test_same_bytes_under_another_name_are_not_stored_twice(storage_mode, client_a, audio_files):
+def test_same_bytes_under_another_name_end_failed_naming_the_track_that_has_them(storage_mode, client_a, audio_files):
     [first] = upload(client_a, {"original.mp3": audio_files["mp3"]})
+    kept = Track.objects.get(pk=first["track_id"])
     slot = client_a.post(
         f"{TRACKS}upload-urls/", {"files": [{"file_name": "copy.mp3", "content_type": "audio/mpeg"}]}, format="json"
     ).data["uploads"][0]
 
     [second] = upload_existing_slot(client_a, slot, audio_files["mp3"])
 
-    assert second["status"] == "duplicate"
-    assert second["duplicate_of"] == first["track_id"]
-    assert "original.mp3" in second["error"]
-    assert Track.objects.count() == 1
+    # What the desktop app polls: failed, with the kept track's id to link the file to, and why in words.
+    assert (second["status"], second["duplicate_of"]) == ("failed", first["track_id"])
+    assert "'original.mp3'" in second["error"] and first["track_id"] in second["error"]
+    listed = {item["id"]: item for item in client_a.get(TRACKS).json()["results"]}
+    assert (listed[second["track_id"]]["status"], listed[second["track_id"]]["duplicate_of"]) == (
+        "failed",
+        first["track_id"],
+    )
+    # The bytes are kept once, by the track that had them; nothing of the copy is stored.
     assert not storage.object_exists(slot["key"])
-    assert storage.object_exists(Track.objects.get().original_key)
+    assert stored_keys(f"users/{kept.owner_id}/tracks/{second['track_id']}") == []
+    copy = Track.objects.get(pk=second["track_id"])
+    assert (copy.original_key, copy.mp3_key, copy.artwork_key) == ("", "", "")
+    assert_unchanged(kept)
+
+
+def assert_unchanged(track: Track) -> None:
+    before = (track.status, track.updated_at, track.original_key, track.sha256)
+    track.refresh_from_db()
+    assert (track.status, track.updated_at, track.original_key, track.sha256) == before
+    assert storage.object_exists(track.original_key)
 
 
 def test_same_bytes_that_pass_the_twin_check_are_kept_once_by_the_database(
     storage_mode, client_a, audio_files, monkeypatch
 ):
-    """Two confirms of the same bytes that both pass the duplicate check: the database keeps one."""
+    """Two jobs of the same bytes that both pass the duplicate check: the database keeps one."""
     from tracks import services
 
     [first] = upload(client_a, {"original.mp3": audio_files["mp3"]})
+    kept = Track.objects.get(pk=first["track_id"])
     slot = client_a.post(
         f"{TRACKS}upload-urls/", {"files": [{"file_name": "copy.mp3", "content_type": "audio/mpeg"}]}, format="json"
     ).data["uploads"][0]
     kept_twin = services._kept_twin
     looks = []
 
-    def misses_the_first_look(track, digest):  # as if the other confirm had not committed yet
+    def misses_the_first_look(track, digest):  # as if the other job had not committed yet
         looks.append(track.pk)
         return None if len(looks) == 1 else kept_twin(track, digest)
 
@@ -189,21 +188,20 @@ def test_same_bytes_that_pass_the_twin_check_are_kept_once_by_the_database(
     [second] = upload_existing_slot(client_a, slot, audio_files["mp3"])
 
     assert len(looks) == 2  # missed by the check, caught by the constraint
-    assert second["status"] == "duplicate" and second["duplicate_of"] == first["track_id"]
-    kept = Track.objects.get()
-    assert str(kept.pk) == first["track_id"] and kept.status == "ready"
+    assert (second["status"], second["duplicate_of"]) == ("failed", first["track_id"])
+    assert_unchanged(kept)
+    assert kept.status == "ready" and kept.artwork_key
     assert not storage.object_exists(slot["key"])
-    assert kept.artwork_key
-    # The losing confirm stored its checked original and cover, then removed them.
+    # The losing job stored its checked original and cover, then removed them.
     assert stored_keys(f"users/{kept.owner_id}/tracks/{second['track_id']}") == []
 
 
 def upload_existing_slot(client, slot, data):
-    from tests.helpers.http import put_bytes
-
+    """PUT the bytes to an upload slot, confirm it (202), and poll its track's result."""
     assert put_bytes(client, slot["upload_url"], data, slot["headers"]) == 200
-    body = {"files": [{"track_id": slot["track_id"], "file_name": slot["file_name"], "key": slot["key"]}]}
-    return client.post(TRACKS, body, format="json").data["tracks"]
+    confirmed = confirm(client, [slot])
+    assert confirmed.status_code == 202, confirmed.data
+    return [poll(client, item["track_id"]) for item in confirmed.data["tracks"]]
 
 
 def test_direct_multipart_upload(storage_mode, client_a, audio_files):

@@ -6,8 +6,9 @@ from mutagen.mp3 import MP3
 
 from tests.chants.test_worker import wait_for
 from tests.conftest import bearer_client
+from tests.helpers.http import put_bytes
 from tests.tracks.conftest import write
-from tests.tracks.flow import TRACKS, upload
+from tests.tracks.flow import TRACKS, confirm, request_uploads
 from tracks.models import Track
 from tracks.tags import read_audio_file
 
@@ -19,8 +20,13 @@ def test_flac_upload_transcoded_by_the_worker_and_downloaded(
 ):
     client = bearer_client(user)
 
-    [result] = upload(client, {"Ana Lopez - Night Drive.flac": audio_files["flac"]})
+    [slot] = request_uploads(client, [("Ana Lopez - Night Drive.flac", len(audio_files["flac"]))]).data["uploads"]
+    assert put_bytes(client, slot["upload_url"], audio_files["flac"], slot["headers"]) == 200
 
+    confirmed = confirm(client, [slot])
+
+    assert confirmed.status_code == 202
+    [result] = confirmed.data["tracks"]
     assert result["status"] == "processing"
     track = wait_for(
         lambda: Track.objects.exclude(status="processing").filter(pk=result["track_id"]).first(),

@@ -68,12 +68,15 @@ class ConfirmInputSerializer(serializers.Serializer):
         return files
 
 
+DUPLICATE_OF_HELP = "The track of your library that already holds the same bytes, when that failed this one."
+
+
 class ConfirmResultSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
     file_name = serializers.CharField()
-    status = serializers.ChoiceField(choices=[*Track.Status.values, "duplicate"])
+    status = serializers.ChoiceField(choices=Track.status_choices())
     error = serializers.CharField(allow_blank=True)
-    duplicate_of = serializers.UUIDField(allow_null=True)
+    duplicate_of = serializers.UUIDField(allow_null=True, help_text=DUPLICATE_OF_HELP)
 
 
 class ConfirmResultsSerializer(serializers.Serializer):
@@ -131,6 +134,7 @@ class TrackSerializer(serializers.ModelSerializer):
             "size",
             "status",
             "error",
+            "duplicate_of",
             "has_artwork",
             "created_at",
             "updated_at",
@@ -138,6 +142,9 @@ class TrackSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     has_artwork = serializers.SerializerMethodField()
+    duplicate_of = serializers.UUIDField(
+        source="duplicate_of_id", allow_null=True, read_only=True, help_text=DUPLICATE_OF_HELP
+    )
     mp3 = TrackMp3Serializer(
         source="*", allow_null=True, read_only=True, help_text="The MP3 served; null while there is none."
     )

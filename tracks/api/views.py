@@ -78,16 +78,17 @@ class TrackViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        summary="Confirm uploaded files: read tags and art, then ready (MP3) or transcoding (others)",
+        summary="Confirm uploaded files: 202 with each `processing` (a worker reads and keeps it), or why not",
         request=s.ConfirmInputSerializer,
-        responses={200: s.ConfirmResultsSerializer, 404: NOT_YOURS},
+        responses={202: s.ConfirmResultsSerializer, 404: NOT_YOURS},
     )
     def create(self, request):
         serializer = s.ConfirmInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         results = services.track_uploads_confirm(owner=request.user, confirmations=serializer.validated_data["files"])
-        # One status per file: a bad file is reported in its entry and does not fail the others.
-        return Response(s.ConfirmResultsSerializer({"tracks": results}).data)
+        # One status per file: a bad file is reported in its entry and does not fail the others. The
+        # client polls the tracks that are `processing` (GET /api/tracks/{id}/ or the list).
+        return Response(s.ConfirmResultsSerializer({"tracks": results}).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="Presigned upload URLs for 1 to 100 files; creates their tracks",
