@@ -75,6 +75,7 @@ bench: install system-deps-test
 	sh .ci/system-deps.sh wrk
 	$(PY) -m bench.api_bench
 	$(PY) -m bench.transcode_bench
+	$(PY) -m bench.confirm_bench
 	$(PY) -m bench.due_bench
 	$(PY) -m bench.analysis_bench
 

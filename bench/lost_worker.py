@@ -16,7 +16,7 @@ older than JOB_STALLED_AFTER_SECONDS. This measures that path end to end, as pro
     settings                config.settings, DJANGO_DEBUG=false, throttles off, CELERY_TASK_ALWAYS_EAGER=false
 
 Scenario: migrate, create a DJ and a `processing` track whose original is an N-minute noise FLAC
-in storage (queued_at=now), start worker 1 and beat, queue tracks.tasks.track_transcode,
+in storage (queued_at=now), start worker 1 and beat, queue tracks.tasks.track_process,
 wait until the row has started_at and ffmpeg runs under worker 1, then SIGKILL worker 1's whole
 process group (main process, pool children, ffmpeg) and start worker 2 at once. Measured from the
 kill: when the row was re-queued (the sweep stamps heartbeat_at; worker 2's log shows the task
@@ -57,7 +57,7 @@ SAMPLE_RATE = 44100
 FLAC_NAME = "Bench Artist - Lost Worker Noise.flac"
 POLL_SECONDS = 0.25
 START_TIMEOUT = 90.0
-TASK = "tracks.tasks.track_transcode"
+TASK = "tracks.tasks.track_process"
 SWEEP_TASK = "core.tasks.stalled_jobs_requeue"
 
 WORKER_ARGV = ["-m", "celery", "-A", "config", "worker", "--queues", "default,audio,network", "--concurrency", "2"]
@@ -242,9 +242,9 @@ def row(track_id: str) -> dict:
 
 
 def queue_transcode(track_id: str) -> None:
-    from tracks.tasks import track_transcode
+    from tracks.tasks import track_process
 
-    track_transcode.delay(track_id)
+    track_process.delay(track_id)  # the track's original is stored: this run makes its MP3
 
 
 def configured_figures() -> dict:
