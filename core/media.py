@@ -243,7 +243,24 @@ def stream_of(audio: mutagen.FileType) -> AudioStream:
     return AudioStream(duration_seconds=float(length), sample_rate=sample_rate, channels=channels)
 
 
-def check_audio(path: str | os.PathLike[str]) -> CheckedAudio:
+def check_uploaded_audio(uploaded) -> CheckedAudio:
+    """check_audio on a file Django received in a request, read where it lies: its temporary file or memory.
+
+    Opened by descriptor, so the stream has no name: mutagen, which also scores formats by a file
+    name's extension, judges the bytes alone and never the client's name in Django's temporary file.
+    Only the header is read: light enough for a request, and no copy of the upload is made.
+    """
+    if hasattr(uploaded, "temporary_file_path"):
+        with open(os.open(uploaded.temporary_file_path(), os.O_RDONLY), "rb") as received:
+            return check_audio(received)
+    uploaded.seek(0)
+    try:
+        return check_audio(uploaded.file)
+    finally:
+        uploaded.seek(0)
+
+
+def check_audio(path: str | os.PathLike[str] | IO[bytes]) -> CheckedAudio:
     """Is the file really audio we serve, with a duration and a sane header? Its type is what mutagen found."""
     audio = parse_audio(path)
     format_name, content_type = audio_type_of(audio)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import IO, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -44,8 +42,7 @@ def _check_and_store(*, owner_id, uploaded, kind: str) -> tuple[str, media.Check
         limit = settings.MASTERING_MAX_UPLOAD_MB
         raise PayloadTooLarge(f"{uploaded.name!r} is {uploaded.size} bytes; the largest accepted is {limit} MB.")
     try:
-        with _received(uploaded) as received:
-            checked = media.check_audio(received)
+        checked = media.check_uploaded_audio(uploaded)
     except media.MediaRejected as exc:
         raise UnsupportedMediaType(f"{uploaded.name!r}: {exc} Send a {ACCEPTED_NAMES} file.") from exc
     if checked.format not in ACCEPTED_FORMATS:
@@ -57,18 +54,6 @@ def _check_and_store(*, owner_id, uploaded, kind: str) -> tuple[str, media.Check
     uploaded.content_type = checked.content_type  # what S3 records for the object: the checked type, not the claim
     storage.save_exactly(key, uploaded)
     return key, checked, uploaded.size
-
-
-def _received(uploaded) -> AbstractContextManager[IO[bytes]]:
-    """The bytes Django received, to read without copying them.
-
-    Opened by descriptor, so the stream has no name: mutagen, which also scores formats by a file
-    name's extension, judges the bytes alone and never the client's name in Django's temporary file.
-    """
-    if hasattr(uploaded, "temporary_file_path"):
-        return open(os.open(uploaded.temporary_file_path(), os.O_RDONLY), "rb")
-    uploaded.seek(0)
-    return nullcontext(uploaded.file)
 
 
 def _file_fields(checked: media.CheckedAudio, size: int) -> dict:

@@ -266,9 +266,6 @@ BUSINESS_RULES = (
         "is not a",
         "the file's name or content type is not audio (a part's file name and type are not in the schema)",
     ),
-    BusinessRule(
-        "POST /api/tracks/upload/", 422, '"status":"failed"', "the file's bytes are not audio that can be read"
-    ),
     *(
         rule
         for operation in ("POST /api/mastering/analyses/", "POST /api/mastering/references/")

@@ -201,19 +201,26 @@ def _earlier_attempt_forgotten(track: Track) -> list[str]:
 
 
 def track_create_from_file(*, owner, uploaded, name: str = "", artist: str = "") -> ConfirmResult:
-    """The direct upload: stage the file, then accept it here as a worker would (one file, already received)."""
+    """The direct upload: its header checked where Django received it, staged once, then a confirm's job.
+
+    Nothing heavy happens here: the copy, hash, tags and transcode are the worker's, as for a
+    confirmed upload. A `name` or `artist` given here wins over the file's tags (_track_accept_once).
+    """
     check_upload(file_name=uploaded.name, content_type=uploaded.content_type or "", size=uploaded.size)
+    try:
+        media.check_uploaded_audio(uploaded)
+    except media.MediaRejected as exc:
+        raise UnsupportedMediaType(f"{uploaded.name!r}: {exc}") from exc
+    from tracks.tasks import track_process
+
     with transaction.atomic():
         # The row first: a name already in the library is refused before any bytes are stored.
         track = _track_for_upload(owner=owner, file_name=uploaded.name, upload_key="")
+        track.name, track.artist = name or track.name, artist or track.artist
         track.upload_key = staging.stage_file(user_id=owner.pk, file=uploaded)
         delete_objects_after_commit(_earlier_attempt_forgotten(track))
-        # Queued, so that a request that dies here leaves a row the stalled-job sweep hands to a worker.
-        track.save(update_fields=["upload_key", *ATTEMPT_FIELDS, *track.mark_queued()])
-    _track_accept_upload(track)
-    track.refresh_from_db()
-    if track.status in KEPT_STATUSES and (name or artist):
-        track = track_update(track_id=track.pk, name=name or None, artist=artist or None)
+        track.save(update_fields=["upload_key", "name", "artist", *ATTEMPT_FIELDS, *track.mark_queued()])
+        enqueue_after_commit(track_process, str(track.pk))
     return _result(track)
 
 
@@ -382,11 +389,14 @@ def _track_accept_once(*, track_id, info: tags.AudioFileInfo, size: int, digest:
         logger.info("track %s was deleted or accepted meanwhile; this run's copies are dropped", track_id)
         return
     found, props = info.tags, info.properties
+    named_artist, named_title = tags.split_file_name(track.file_name)
     text = _fitted(
         Track,
         {
-            "name": found.title or track.name,
-            "artist": found.artist or track.artist,
+            # Tags fill in what the file name said; a name the user gave (the direct upload's
+            # fields, or a rename while the job ran) is kept.
+            "name": found.title if found.title and track.name == named_title else track.name,
+            "artist": found.artist if found.artist and track.artist == named_artist else track.artist,
             "album": found.album,
             "genre": found.genre,
             "musical_key": found.initial_key,

@@ -213,13 +213,38 @@ def test_direct_multipart_upload(storage_mode, client_a, audio_files):
         format="multipart",
     )
 
-    assert response.status_code == 201, response.data
-    track = Track.objects.get(pk=response.data["track_id"])
+    assert response.status_code == 202, response.data
+    assert response.data["status"] == "processing"
+    result = poll(client_a, response.data["track_id"])
+    track = Track.objects.get(pk=result["track_id"])
+    # The artist given wins over the tag's; the name comes from the tags, the file name said nothing.
     assert (track.status, track.artist, track.name) == ("ready", "Override", "Night Drive")
     assert storage.object_exists(track.mp3_key)
 
 
-def test_direct_upload_of_non_audio_is_422_with_the_reason(client_a):
+def test_a_direct_upload_reads_no_more_than_the_header_in_the_request(client_a, audio_files, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tracks import services
+
+    during_request = []
+    real_fetch = services.staging.fetch
+    monkeypatch.setattr(services.staging, "fetch", lambda *a, **k: during_request.append("copy") or real_fetch(*a, **k))
+    with monkeypatch.context() as request_only:
+        request_only.setattr(services, "enqueue_after_commit", lambda task, *args: during_request.append("queued"))
+        response = client_a.post(
+            f"{TRACKS}upload/",
+            {"file": SimpleUploadedFile("Given.flac", audio_files["flac"], "audio/flac"), "name": "My Name"},
+            format="multipart",
+        )
+
+    assert response.status_code == 202, response.data
+    assert during_request == ["queued"]  # staged and queued; no copy, hash or tag read yet
+    track = Track.objects.get(pk=response.data["track_id"])
+    assert (track.status, track.name, track.sha256) == ("processing", "My Name", "")
+
+
+def test_direct_upload_of_non_audio_is_415_with_the_reason_and_nothing_kept(client_a):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client_a.post(
@@ -228,6 +253,6 @@ def test_direct_upload_of_non_audio_is_422_with_the_reason(client_a):
         format="multipart",
     )
 
-    assert response.status_code == 422
-    assert response.data["status"] == "failed"
-    assert "not a recognisable audio file" in response.data["error"]
+    assert response.status_code == 415
+    assert "fake.flac" in response.data["detail"]
+    assert not Track.objects.filter(file_name="fake.flac").exists()

@@ -108,16 +108,13 @@ class TrackViewSet(viewsets.GenericViewSet):
         return Response(s.UploadSlotsSerializer({"uploads": slots}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Upload one file directly (multipart), processed like a confirmed upload",
+        summary="Upload one file directly (multipart): 202 with the track `processing`, read by a worker",
         request={"multipart/form-data": s.DirectUploadInputSerializer},
         responses={
-            201: s.ConfirmResultSerializer,
+            202: s.ConfirmResultSerializer,
             409: ALREADY_IN_LIBRARY,
             413: OpenApiResponse(description="The file is over TRACKS_MAX_UPLOAD_MB."),
             415: NOT_AUDIO,
-            422: OpenApiResponse(
-                s.ConfirmResultSerializer, description="The file is not usable (its result says why)."
-            ),
         },
     )
     @action(detail=False, methods=["post"], parser_classes=[parsers.MultiPartParser])
@@ -128,9 +125,7 @@ class TrackViewSet(viewsets.GenericViewSet):
         result = services.track_create_from_file(
             owner=request.user, uploaded=data["file"], name=data.get("name", ""), artist=data.get("artist", "")
         )
-        accepted = result.status in ("ready", "processing")
-        code = status.HTTP_201_CREATED if accepted else status.HTTP_422_UNPROCESSABLE_ENTITY
-        return Response(s.ConfirmResultSerializer(result).data, status=code)
+        return Response(s.ConfirmResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="The id of your track with this file name",
