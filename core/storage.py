@@ -14,6 +14,7 @@ chose from the key's extension (core.media.served_type), never the client's.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import unicodedata
@@ -292,6 +293,31 @@ def object_exists(key: str) -> bool:
 
 def object_size(key: str) -> int:
     return default_storage.size(key)
+
+
+def object_sizes(keys) -> dict[str, int]:
+    """The sizes of the objects at `keys`, read without their bytes; a key with no object is left out.
+
+    On S3, one listing per folder (1,000 keys a request) rather than a HEAD per key: a confirm of
+    500 uploads, all under one user's staging folder, asks S3 once instead of 500 times in a row.
+    """
+    keys = [key for key in dict.fromkeys(keys) if key]
+    if not uses_s3():
+        sizes = {}
+        for key in keys:
+            with contextlib.suppress(FileNotFoundError):
+                sizes[key] = default_storage.size(key)
+        return sizes
+    wanted = set(keys)
+    folders = sorted({key.rsplit("/", 1)[0] + "/" for key in keys})
+    pages = default_storage.connection.meta.client.get_paginator("list_objects_v2")
+    sizes = {}
+    for folder in folders:
+        for page in pages.paginate(Bucket=default_storage.bucket_name, Prefix=folder):
+            for item in page.get("Contents", ()):
+                if item["Key"] in wanted:
+                    sizes[item["Key"]] = item["Size"]
+    return sizes
 
 
 def delete_objects(keys) -> None:

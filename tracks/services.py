@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import jobs, media, mp3, staging, storage
+from core import media, mp3, staging, storage
 from core.errors import Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType
 from core.tasks import delete_objects_after_commit, enqueue_after_commit
 from tracks import files, tags
@@ -135,24 +135,12 @@ def track_uploads_confirm(*, owner, confirmations: list[dict]) -> list[ConfirmRe
             raise Invalid({"files": [f"{item['key']!r} is not the upload key of track {track.pk}."]})
         if item["file_name"] != track.file_name:
             raise Invalid({"files": [f"Track {track.pk} was created for {track.file_name!r}."]})
-    # Whether each file arrived and how large it is: one HEAD (a stat on local storage) per file,
-    # before any row is locked. No bytes move in the request.
-    sizes = {
-        track.pk: _staged_size(track.upload_key)
-        for track in tracks.values()
-        if track.status == Track.Status.AWAITING_UPLOAD
-    }
+    # Whether each file arrived and how large it is, before any row is locked: one listing of the
+    # user's staging folder on S3 (a stat per file on local storage). No bytes move in the request.
+    waiting = [track for track in tracks.values() if track.status == Track.Status.AWAITING_UPLOAD]
+    staged = storage.object_sizes(track.upload_key for track in waiting)
+    sizes = {track.pk: staged.get(track.upload_key) for track in waiting}
     return _track_uploads_queue(confirmations=confirmations, sizes=sizes)
-
-
-def _staged_size(key: str) -> int | None:
-    """The size of what was PUT to a staging key, without reading it; None when nothing is there."""
-    try:
-        return storage.object_size(key)
-    except Exception as exc:
-        if jobs.is_missing_object(exc):
-            return None
-        raise
 
 
 @transaction.atomic

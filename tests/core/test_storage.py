@@ -114,6 +114,21 @@ class TestLocalSignedUrls:
 
 
 @pytest.mark.services
+def test_object_sizes_of_many_keys_in_several_folders_leave_out_the_missing(storage_mode, user):
+    first, second = storage.new_staging_key(user.pk), storage.new_staging_key(user.pk)
+    elsewhere = storage.new_object_key(user.pk, "tracks", extension="mp3")
+    storage.save_bytes(first, b"x" * 1000)
+    storage.save_bytes(second, b"")
+    storage.save_bytes(elsewhere, b"y" * 7)
+    never_put = storage.new_staging_key(user.pk)
+    unrelated = storage.new_staging_key(user.pk)  # in the same folder, not asked for
+    storage.save_bytes(unrelated, b"z" * 3)
+
+    sizes = storage.object_sizes([first, second, elsewhere, never_put, first, ""])
+
+    assert sizes == {first: 1000, second: 0, elsewhere: 7}
+
+
 def test_local_endpoint_is_closed_when_storage_is_s3(client, s3_storage, settings):
     settings.STORAGE_USES_S3 = False
     url = storage.presigned_download("users/x/file.bin")
