@@ -223,6 +223,9 @@ BUSINESS_RULES = (
     ),
     BusinessRule("POST /api/auth/register/", 400, "username", "the username is taken (case-insensitively)"),
     BusinessRule(
+        "POST /api/auth/register/", 400, "email address is taken", "the e-mail address is taken (in any case)"
+    ),
+    BusinessRule(
         "POST /api/auth/password/",
         400,
         "password",
