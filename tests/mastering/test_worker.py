@@ -5,6 +5,7 @@ import time
 import pytest
 
 from mastering.models import Analysis
+from tests.chants.test_worker import wait_for
 from tests.conftest import bearer_client
 from tests.mastering.test_api import ANALYSES, upload
 
@@ -38,12 +39,10 @@ def test_a_file_whose_header_claims_8_hz_fails_and_the_worker_lives_on(celery_wo
 
     accepted = upload(client, hostile, name="hostile.wav", genre="techno")
     assert accepted.status_code == 202, accepted.content
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        analysis = Analysis.objects.get(pk=accepted.json()["id"])
-        if analysis.status in ("done", "failed"):
-            break
-        time.sleep(0.2)
+    analysis = wait_for(
+        lambda: Analysis.objects.filter(pk=accepted.json()["id"], status__in=("done", "failed")).first(),
+        what=f"the analysis to end\n{celery_worker.log_tail()}",
+    )
 
     assert analysis.status == "failed", celery_worker.log_tail()
     assert "8 Hz" in analysis.error and analysis.attempts == 1
