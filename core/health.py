@@ -1,4 +1,9 @@
-"""Checks of the services a request or task depends on, each answering ok or what is wrong."""
+"""Checks of the services a request or task depends on, each answering ok or what is wrong.
+
+A check that raises is `down`, and the server is unhealthy (503). An optional integration that
+the operator has not set up answers `not configured` without raising: its own endpoints refuse
+(503 with a `code`), everything else works, so the server stays healthy (200).
+"""
 
 import os
 import shutil
@@ -12,6 +17,7 @@ from django.db import connection
 from config.celery import app as celery_app
 
 HEALTH_PROBE_KEY = "health/probe"
+NOT_CONFIGURED = "not configured"  # an optional integration without its settings: not down
 
 
 def check_database() -> dict:
@@ -60,6 +66,11 @@ CHECKS = {
     "storage": check_storage,
     "ffmpeg": check_ffmpeg,
 }
+
+
+def register(name: str, check) -> None:
+    """An app's own check (its AppConfig.ready), so core never imports an app: wrapped's `spotify`."""
+    CHECKS[name] = check
 
 
 def run_checks() -> tuple[bool, dict]:

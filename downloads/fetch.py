@@ -13,13 +13,20 @@ since), and a new yt-dlp is how the project follows it: one line to bump.
   extractor offers when the uploader allows downloads and it is still available), else the best
   stream by yt-dlp's own ranking. A stream SoundCloud marks as a preview (Go+ tracks give a
   30-second `snipped` stream to clients without a Go+ account) is never taken for the track:
-  when only previews are offered the track fails with "preview only". Geo-blocked and DRM-only
+  when only previews are offered the track fails as a preview. Geo-blocked and DRM-only
   tracks fail with that reason (the extractor's GeoRestrictedError and DRM report).
+* **What the user reads.** A failed track's reason is one of the project's sentences about the
+  track, never yt-dlp's own text: what the guard cut or refused first, then `FAILURES`, a table
+  from what yt-dlp raised (its exception types, the HTTP status of the answer, words of its
+  message) to a sentence: SoundCloud out of reach, removed or private, not in the server's
+  country, DRM-only, not audio, and a generic sentence for anything else. yt-dlp's message,
+  every URL in it reduced to its host, is `FetchFailed.detail`, for the log.
 * **Credentials.** `client_id` (SOUNDCLOUD_CLIENT_ID) is handed to the extractor through its own
   cache, where it keeps the id it scrapes from soundcloud.com; an `auth_token`
   (SOUNDCLOUD_AUTH_TOKEN, a Go+ account's OAuth token, as scdl's `--auth-token`) logs in the
   way yt-dlp documents it (username `oauth`, the token as password). Neither ever appears in an
-  error message: messages are the project's own, or yt-dlp's with every URL reduced to its host.
+  error message: messages are the project's own, and the detail for the log has every URL reduced
+  to its host.
 * **Egress.** Every connection yt-dlp makes goes through a `core.egress.EgressGuard` (a SOCKS5
   proxy on loopback in this process): the guard checks the host name and every address it
   resolves to, so a redirect to localhost or to 169.254.169.254 is refused where it would have
@@ -35,28 +42,76 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yt_dlp
-from yt_dlp.networking.exceptions import HTTPError
+from yt_dlp.networking.exceptions import HTTPError, TransportError
 from yt_dlp.utils import DownloadError, ExtractorError, GeoRestrictedError
 
 from core import egress
 from core.pacing import retry_after_seconds
 
 SOUNDCLOUD = egress.HostRules([".soundcloud.com"])
-PREVIEW_ONLY = (
-    "Preview only: SoundCloud offers a 30-second preview of this track (a Go+ track) and not the track "
-    "itself; a Go+ account's token (SOUNDCLOUD_AUTH_TOKEN) is needed for the whole track."
-)
 MAX_429_RETRIES = 5
+
+# What a user reads on a failed track. `{site}` is "SoundCloud", or the track's host for a URL on
+# another allow-listed host.
+UNREACHABLE = "{site} could not be reached; try again later."
+BUSY = "{site} kept answering 429 (too many requests); try again later."
+PREVIEW_ONLY = "This track is only a 30-second Go+ preview."
+REMOVED = "The track was removed or is private."
+GEO_BLOCKED = "The track is not available in the server's country."
+DRM_ONLY = "The track is DRM-protected: SoundCloud serves it only encrypted, which cannot be downloaded."
+NOT_AUDIO = "There is no audio file at this URL (the source answered with something else, such as a web page)."
+NOTHING_HERE = "The source gave no track at this URL."
+NO_AUDIO_SENT = "The source sent no audio."
+GENERIC = "The track could not be downloaded; the server's log says why."
+# The operators' side of PREVIEW_ONLY, for the log: what would fetch the whole track.
+PREVIEW_DETAIL = "only preview streams offered; a Go+ account's token (SOUNDCLOUD_AUTH_TOKEN) fetches the whole track"
 
 
 class FetchFailed(Exception):
-    """This track cannot be fetched; the message says why, for the user."""
+    """This track cannot be fetched: str() is why, for the user; `detail` what the tool said, for the log."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A kind of failure yt-dlp reports, by any of: an exception type, an HTTP status, words of its message."""
+
+    sentence: str
+    types: tuple[type[BaseException], ...] = ()
+    statuses: tuple[int, ...] = ()
+    words: tuple[str, ...] = ()
+
+    def matches(self, errors: list[BaseException], text: str) -> bool:
+        return (
+            any(isinstance(error, self.types) for error in errors)
+            or any(_status(error) in self.statuses for error in errors)
+            or any(word in text for word in self.words)
+        )
+
+
+GONE = (401, 403, 404, 410)  # what SoundCloud (and a file host) answers for a track deleted or made private
+# yt-dlp's failures, first match wins. It wraps what went wrong: a DownloadError whose `exc_info`
+# is the extractor's error or the network's, an ExtractorError whose `cause` is the network's: an
+# HTTPError (with the answer's status) or a TransportError (no connection: refused, no such host,
+# TLS, a dropped stream; through the guard these are its SOCKS replies). Words are matched in lower
+# case, against messages whose URLs are reduced to their hosts.
+FAILURES = (
+    Failure(GEO_BLOCKED, types=(GeoRestrictedError,), words=("geo restriction", "not available from your location")),
+    Failure(DRM_ONLY, words=("drm protected",)),
+    Failure(REMOVED, statuses=GONE, words=tuple(f"http error {status}" for status in GONE)),
+    Failure(BUSY, statuses=(429,)),
+    Failure(UNREACHABLE, types=(TransportError, ConnectionError, TimeoutError), statuses=tuple(range(500, 600))),
+    Failure(NOT_AUDIO, words=("unsupported url",)),
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +143,7 @@ def is_soundcloud(url: str) -> bool:
 
 
 class _Logger:
-    """yt-dlp's messages, kept for the error message and never written to the logs (URLs carry tokens)."""
+    """yt-dlp's messages, kept for a failure's detail: logged with every URL reduced to its host (URLs carry tokens)."""
 
     def __init__(self) -> None:
         self.errors: list[str] = []
@@ -129,7 +184,7 @@ class _PacedYoutubeDL(yt_dlp.YoutubeDL):
                 if error.status != 429:
                     raise
                 self._pace.pause(retry_after_seconds(error.response.headers.get("Retry-After")))
-        raise FetchFailed("SoundCloud kept answering 429 (too many requests); try again later.")
+        raise FetchFailed(BUSY.format(site="SoundCloud"), f"HTTP 429 to {MAX_429_RETRIES} tries of one request")
 
 
 def fetch(url: str, folder: Path, *, source: Source, limits: Limits, pace=None, clock=None) -> Fetched:
@@ -145,6 +200,7 @@ def fetch(url: str, folder: Path, *, source: Source, limits: Limits, pace=None, 
     except egress.EgressRefused as refused:
         raise FetchFailed(str(refused)) from None
     soundcloud = SOUNDCLOUD.allows(host)
+    site = "SoundCloud" if soundcloud else f"The track's host ({host})"
     deadline = clock() + limits.timeout_seconds
     # Connections may go to the allowed hosts; a SoundCloud page also to SoundCloud's CDNs.
     rules = source.allowed.with_hosts(source.soundcloud_media.entries) if soundcloud else source.allowed
@@ -163,7 +219,7 @@ def fetch(url: str, folder: Path, *, source: Source, limits: Limits, pace=None, 
         except FetchFailed:
             raise
         except (DownloadError, ExtractorError, OSError) as error:
-            raise FetchFailed(_reason(error, guard, logger, limits)) from None
+            raise FetchFailed(_reason(error, guard, limits, site=site), _detail(error, logger)) from None
 
 
 def _params(folder: Path, *, source: Source, limits: Limits, soundcloud: bool, proxy: str) -> dict:
@@ -197,14 +253,14 @@ def _params(folder: Path, *, source: Source, limits: Limits, soundcloud: bool, p
 def _download(ydl: yt_dlp.YoutubeDL, url: str, *, logger: _Logger, limits: Limits) -> Fetched:
     info = ydl.extract_info(url, download=False, process=False)
     if info is None:
-        raise FetchFailed("The source gave no track at this URL.")
+        raise FetchFailed(NOTHING_HERE)
     if info.get("_type") in ("playlist", "multi_video"):
         raise FetchFailed("This URL is a set or playlist; name each track on its own.")
     formats = info.get("formats") or []
     if formats:
         full = [f for f in formats if "preview" not in (f.get("format_id") or "")]
         if not full:
-            raise FetchFailed(PREVIEW_ONLY)
+            raise FetchFailed(PREVIEW_ONLY, PREVIEW_DETAIL)
         ydl.params["format"] = "download/bestaudio[format_id!*=preview]/best[format_id!*=preview]"
     result = ydl.process_ie_result(info, download=True)
     downloads = (result or {}).get("requested_downloads") or []
@@ -212,7 +268,7 @@ def _download(ydl: yt_dlp.YoutubeDL, url: str, *, logger: _Logger, limits: Limit
     if path is None or not path.is_file() or path.stat().st_size == 0:
         if logger.too_large:
             raise FetchFailed(f"The file is larger than {limits.max_bytes / 1_000_000:g} MB.")
-        raise FetchFailed("The source sent no audio.")
+        raise FetchFailed(NO_AUDIO_SENT)
     format_id = str(result.get("format_id") or "")
     return Fetched(path=path, format_id=format_id, original=format_id == "download")
 
@@ -221,29 +277,45 @@ _URL = re.compile(r"\b(?:https?|ftp|file)://[^\s'\"<>]+", re.IGNORECASE)
 _PREFIX = re.compile(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*)?(?:[\w-]+:\s)?")
 
 
-def _reason(error: Exception, guard, logger: _Logger, limits: Limits) -> str:
-    """The user's reason for a failed fetch, from what the guard refused first, then yt-dlp."""
+def _reason(error: Exception, guard, limits: Limits, *, site: str) -> str:
+    """The user's reason for a failed fetch: what the guard cut or refused first, then `FAILURES`."""
     if guard.deadline_passed:
         return f"The download took longer than {limits.timeout_seconds:g} s and was stopped."
     if guard.over_size:
         return f"The file is larger than {limits.max_bytes / 1_000_000:g} MB."
     if guard.refusals:
         return guard.refusals[0]
-    cause = getattr(error, "exc_info", None)
-    cause = cause[1] if cause else error
-    if isinstance(cause, GeoRestrictedError) or isinstance(error, GeoRestrictedError):
-        return "Geo-blocked: SoundCloud does not serve this track in the server's country."
-    text = str(error)
-    if "DRM" in text:
-        return "DRM-protected: SoundCloud serves this track only encrypted, which cannot be downloaded."
-    if "Unsupported URL" in text:
-        return "There is no audio file at this URL (the source answered with something else, such as a web page)."
-    if isinstance(cause, HTTPError):
-        return f"The source answered HTTP {cause.status} ({cause.reason or 'error'})."
-    if "HTTP Error 404" in text or "404" in text and "Not Found" in text:
-        return "The source answered HTTP 404 (Not Found)."
-    text = logger.errors[-1] if logger.errors and not text else text
-    return _without_urls(text) or "The track could not be downloaded."
+    errors = list(_chain(error))
+    text = " ".join(_without_urls(str(each)) for each in errors).lower()
+    for failure in FAILURES:
+        if failure.matches(errors, text):
+            return failure.sentence.format(site=site)
+    return GENERIC
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and every error it wraps: yt-dlp's `exc_info` and `cause`, Python's own chain."""
+    seen: list[BaseException] = []
+    waiting: list[BaseException | None] = [error]
+    while waiting and len(seen) < 20:
+        current = waiting.pop(0)
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        yield current
+        exc_info = getattr(current, "exc_info", None)
+        wrapped = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None
+        waiting += [wrapped, getattr(current, "cause", None), current.__cause__, current.__context__]
+
+
+def _status(error: BaseException) -> int | None:
+    return error.status if isinstance(error, HTTPError) else None
+
+
+def _detail(error: Exception, logger: _Logger) -> str:
+    """What yt-dlp said, for the log: its message (or its last logged error), URLs reduced to their hosts."""
+    text = str(error) or (logger.errors[-1] if logger.errors else "")
+    return f"{type(error).__name__}: {_without_urls(text)}"
 
 
 def _without_urls(text: str) -> str:

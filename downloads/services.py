@@ -13,7 +13,9 @@ storage outage made it retry) never fetches again what is already in storage. Ea
    with the title and artist the client sent;
 4. stored under the user's prefix (`users/<id>/downloads/<download id>/`): `done`.
 
-A track that fails is `failed` with its reason and never stops the others. `DOWNLOADS_CONCURRENCY`
+A track that fails is `failed` with its reason, a sentence about the track (downloads.fetch words
+the fetch's; a conversion that fails is `NOT_CONVERTED`), and never stops the others; what the
+tools said (yt-dlp, ffmpeg) goes to the log with the track's id. `DOWNLOADS_CONCURRENCY`
 tracks run at once, in threads of the worker (the work waits on the network and on ffmpeg).
 When every track is finished the zip is written to a temporary file (the MP3s stored, not
 compressed again), uploaded, and the job ends `done`; a job without a single MP3 ends `failed`.
@@ -47,6 +49,12 @@ logger = logging.getLogger(__name__)
 
 ZIP_FILE_NAME = "soundcloud-tracks.zip"
 UNEXPECTED = "An unexpected error stopped this track; it has been logged for the operators."
+NOT_CONVERTED = "The track's audio could not be converted to an MP3; the server's log says why."
+
+
+def allowed_hosts() -> egress.HostRules:
+    """The hosts a track URL may name (DOWNLOADS_ALLOWED_HOSTS): checked by the request and again by the job."""
+    return egress.HostRules(settings.DOWNLOADS_ALLOWED_HOSTS)
 
 
 def soundcloud_pace() -> Pace:
@@ -159,7 +167,7 @@ class _Context:
         return cls(
             owner_id=owner_id,
             source=fetch.Source(
-                allowed=egress.HostRules(settings.DOWNLOADS_ALLOWED_HOSTS),
+                allowed=allowed_hosts(),
                 soundcloud_media=egress.HostRules(settings.DOWNLOADS_SOUNDCLOUD_MEDIA_HOSTS),
                 client_id=settings.SOUNDCLOUD_CLIENT_ID,
                 auth_token=settings.SOUNDCLOUD_AUTH_TOKEN,
@@ -186,6 +194,9 @@ def track_run(track_id: int, context: _Context) -> None:
         try:
             fetched = fetch.fetch(track.url, folder, source=context.source, limits=context.limits, pace=context.pace)
         except fetch.FetchFailed as failure:
+            unexplained = str(failure) == fetch.GENERIC
+            level = logging.WARNING if unexplained else logging.INFO
+            logger.log(level, "download track %s not fetched: %s (%s)", track.pk, failure, failure.detail or "-")
             _set_state(track, TrackState.FAILED, error=str(failure), finished_at=timezone.now())
             return
         except PaceTimeout:
@@ -195,7 +206,8 @@ def track_run(track_id: int, context: _Context) -> None:
         try:
             path, source_format = _to_mp3(fetched.path, folder, track=track, timeout=context.limits.timeout_seconds)
         except (mp3.TranscodeError, media.MediaRejected) as failure:
-            _set_state(track, TrackState.FAILED, error=str(failure), finished_at=timezone.now())
+            logger.warning("download track %s not converted: %s", track.pk, failure)
+            _set_state(track, TrackState.FAILED, error=NOT_CONVERTED, finished_at=timezone.now())
             return
         key = storage.new_object_key(context.owner_id, "downloads", str(track.download_id), extension=".mp3")
         storage.save_file(key, path)

@@ -41,12 +41,26 @@ class DownloadUrls:
     track_id: uuid.UUID
     file_name: str
     mp3_url: str
+    original_url: str | None
     artwork_url: str | None
     expires_in: int
 
 
+def original_url(track: Track) -> str | None:
+    """A presigned URL of the uploaded original, saved under the track's own file name; None without one.
+
+    Served with the type its check found (the key's extension, core.media) and as an attachment.
+    The project serves audio inline when no name is asked for, so a player can stream it; this
+    link exists to get the file back, so it is a download, under the name the user uploaded.
+    """
+    if not track.original_key:
+        return None
+    name = track.file_name or track.original_key.rsplit("/", 1)[-1]  # a ready track always has a file name
+    return storage.presigned_download(track.original_key, filename=name)
+
+
 def download_urls_of(tracks) -> list[DownloadUrls]:
-    """Presigned MP3 (named `<original name>.mp3`) and artwork URLs of ready tracks."""
+    """Presigned MP3 (named `<original name>.mp3`), original and artwork URLs of ready tracks."""
     return [
         DownloadUrls(
             track_id=track.pk,
@@ -54,6 +68,7 @@ def download_urls_of(tracks) -> list[DownloadUrls]:
             mp3_url=storage.presigned_download(
                 track.mp3_key, filename=files.download_name(track.file_name, track.name)
             ),
+            original_url=original_url(track),
             artwork_url=storage.presigned_download(track.artwork_key) if track.artwork_key else None,
             expires_in=settings.PRESIGNED_URL_EXPIRES,
         )

@@ -24,6 +24,10 @@
   reached or fails, `SpotifyUnavailable` is raised: a built-in `ConnectionError`, so
   `core.jobs.is_transient` has the job's task retried later with the shared backoff.
 * **Counting.** `requests` counts every Web API request made, so the jobs can report and bound it.
+* **Not configured.** Without `SPOTIFY_CLIENT_ID`, `SPOTIFY_CLIENT_SECRET` and `SPOTIFY_REDIRECT_URI`
+  (`is_configured`) nothing is asked of Spotify: `oauth()` raises `NotConfigured` (a `SpotifyError`,
+  so a job's run fails with `NOT_CONFIGURED` rather than retrying), and no consent URL is ever made
+  with placeholder values.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.exceptions import SpotifyException
 from spotipy.oauth2 import SpotifyOAuth, SpotifyOauthError
 
+from core import health
 from core.jobs import Deferred
 from core.pacing import Pace, retry_after_seconds
 from wrapped import crypto
@@ -46,6 +51,8 @@ from wrapped import crypto
 SCOPES = "user-top-read user-follow-read playlist-read-private playlist-modify-private playlist-modify-public"
 SERVER_ERROR_RETRIES = 4
 TIMEOUT_SECONDS = 10
+REQUIRED_SETTINGS = ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI")
+NOT_CONFIGURED = f"Spotify is not configured on this server ({', '.join(REQUIRED_SETTINGS)})."
 
 
 class SpotifyError(Exception):
@@ -58,6 +65,10 @@ class Revoked(SpotifyError):
 
 class QuotaExceeded(SpotifyError):
     """Spotify says the app's quota is used up (429 QUOTA_EXCEEDED): not a pause to wait out."""
+
+
+class NotConfigured(SpotifyError):
+    """The server has no Spotify app credentials: nothing can be asked of Spotify, now or on a retry."""
 
 
 class SpotifyUnavailable(ConnectionError):
@@ -73,11 +84,36 @@ def spotify_pace() -> Pace:
     return Pace("spotify", limit=settings.SPOTIFY_REQUESTS_PER_30_SECONDS, period=30)
 
 
+def missing_settings() -> list[str]:
+    """The names of the Spotify app's settings that are empty."""
+    return [name for name in REQUIRED_SETTINGS if not getattr(settings, name, "")]
+
+
+def is_configured() -> bool:
+    """Whether the server has the Spotify app's id, secret and redirect URI."""
+    return not missing_settings()
+
+
+def health_check() -> dict:
+    """/api/health/'s `spotify`: whether the app's settings are there; Spotify itself is not asked.
+
+    A probe every few seconds would spend the app's request budget, and Spotify being out of reach
+    is not this server being down (the runs retry it).
+    """
+    missing = missing_settings()
+    if missing:
+        return {"status": health.NOT_CONFIGURED, "missing": missing}
+    return {"status": "ok"}
+
+
 def oauth() -> SpotifyOAuth:
+    """spotipy's OAuth manager for the app; NotConfigured without its settings (never a placeholder)."""
+    if not is_configured():
+        raise NotConfigured(NOT_CONFIGURED)
     manager = SpotifyOAuth(
-        client_id=settings.SPOTIFY_CLIENT_ID or "unset",
-        client_secret=settings.SPOTIFY_CLIENT_SECRET or "unset",
-        redirect_uri=settings.SPOTIFY_REDIRECT_URI or "http://127.0.0.1/unset",
+        client_id=settings.SPOTIFY_CLIENT_ID,
+        client_secret=settings.SPOTIFY_CLIENT_SECRET,
+        redirect_uri=settings.SPOTIFY_REDIRECT_URI,
         scope=SCOPES,
         cache_handler=MemoryCacheHandler(),
         open_browser=False,

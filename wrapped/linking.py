@@ -13,6 +13,10 @@ refreshes with the very token given and asks `GET /me` with what that refresh re
 answer names the account the token belongs to. A token Spotify refuses is a 400 and nothing is
 stored. A user already linked stays linked to that Spotify account: a token (or a code) of
 another one is a 409, and the link moves only through an explicit unlink (`DELETE`).
+
+Without the Spotify app's settings (`client.is_configured`) each of these refuses first, before
+any state is read or burnt: a 503 `SpotifyNotConfigured` whose body carries
+`"code": "spotify_not_configured"` beside its `detail`, so a client can tell it from an outage.
 """
 
 from __future__ import annotations
@@ -39,10 +43,29 @@ OTHER_ACCOUNT = (
     "unlink first (DELETE /api/wrapped/account/) to link another account."
 )
 TAKEN = "This Spotify account is linked to another user here."
+NOT_CONFIGURED_CODE = "spotify_not_configured"
 AT_ONCE = "Another request linked this user or this Spotify account at the same moment; read your account and retry."
 
 
+class SpotifyNotConfigured(UpstreamUnavailable):
+    """503: the server has no Spotify app credentials, so nothing that asks Spotify can work here."""
+
+    default_detail = spotify.NOT_CONFIGURED
+    default_code = NOT_CONFIGURED_CODE
+
+    def __init__(self) -> None:
+        # DRF sends a dict detail as the body itself: the code reaches the client beside `detail`.
+        super().__init__({"detail": self.default_detail, "code": self.default_code})
+
+
+def require_configured() -> None:
+    """Raise SpotifyNotConfigured (503) unless the server has the Spotify app's settings."""
+    if not spotify.is_configured():
+        raise SpotifyNotConfigured()
+
+
 def authorize_url(user) -> str:
+    require_configured()
     nonce = secrets.token_urlsafe(16)
     state = signing.dumps({"u": str(user.pk), "n": nonce}, salt=STATE_SALT, compress=True)
     return spotify.oauth().get_authorize_url(state=state)
@@ -62,6 +85,7 @@ def _check_state(user, state: str) -> None:
 
 
 def link_with_code(*, user, code: str, state: str) -> SpotifyAccount:
+    require_configured()  # before the state is checked: a refusal here leaves it unused
     _check_state(user, state)
     manager = spotify.oauth()
     try:
@@ -76,6 +100,7 @@ def link_with_code(*, user, code: str, state: str) -> SpotifyAccount:
 
 def link_with_refresh_token(*, user, refresh_token: str) -> SpotifyAccount:
     """Check the token with Spotify (its own refresh and `GET /me`), then store it for `user`."""
+    require_configured()
     profile, token = _whose(refresh_token)
     try:
         with transaction.atomic():

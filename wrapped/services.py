@@ -10,7 +10,8 @@ to the task, which runs `wrapped_month_run` / `release_radar_week_run` through
 the operators' commands queue the same way. A run ends `done` with what Spotify said, or
 `failed` with a sentence its user can act on: the account was unlinked or left the job, Spotify
 refused the token (the account is also marked `needs_reauth`), refused a request, or said the
-app's quota is used up. Spotify out of reach or failing (`client.SpotifyUnavailable`) is retried
+app's quota is used up; or the server has no Spotify app settings (`client.NOT_CONFIGURED`, before
+any request). Spotify out of reach or failing (`client.SpotifyUnavailable`) is retried
 by the task with the shared backoff; a long 429 (`core.jobs.Deferred`) sends it again later.
 
 **Monthly Wrapped**: what a user listened to most, saved once a month, with a playlist of it.
@@ -190,6 +191,8 @@ def _refused(error: SpotifyException) -> str:
 
 def _account_of(row, *, enrolled: str, left: str, now) -> SpotifyAccount | str:
     """The row's user's account, or why the run cannot go on."""
+    if not spotify.is_configured():  # no retry would help: the run fails saying so, and asks nothing
+        return spotify.NOT_CONFIGURED
     account = SpotifyAccount.objects.filter(user_id=row.user_id).first()
     if account is None:
         return UNLINKED

@@ -62,7 +62,9 @@ class WrappedLinksSerializer(serializers.Serializer):
 
 class ApiRootSerializer(serializers.Serializer):
     auth = AuthLinksSerializer(source="*", read_only=True)
-    health = LinkField("health", help_text="Whether the database, broker, storage and ffmpeg work.")
+    health = LinkField(
+        "health", help_text="Whether the database, broker, storage and ffmpeg work, and Spotify is configured."
+    )
     chants = ChantsLinksSerializer(source="*", read_only=True)
     tracks = TracksLinksSerializer(source="*", read_only=True)
     learning = LearningLinksSerializer(source="*", read_only=True)

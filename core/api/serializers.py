@@ -83,8 +83,15 @@ class PasswordChangeInputSerializer(serializers.Serializer):
 
 
 class HealthCheckSerializer(serializers.Serializer):
-    status = serializers.CharField()
+    status = serializers.CharField(
+        help_text="`ok`; `down` (the check failed: the answer is 503); `eager` (the broker, when tasks run "
+        "in-process); `not configured` (an optional integration without its settings: its endpoints answer "
+        "503, the server stays healthy, 200)."
+    )
     error = serializers.CharField(required=False)
+    missing = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="With `not configured`: the settings to set."
+    )
 
 
 class HealthSerializer(serializers.Serializer):

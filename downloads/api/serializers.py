@@ -2,6 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import egress
 from core.api.fields import StrictCharField
 from core.jobs import JobStatus
 from downloads import services
@@ -30,9 +31,21 @@ class TrackIdField(serializers.Field):
 
 class TrackInputSerializer(serializers.Serializer):
     id = TrackIdField()
-    url = StrictCharField(max_length=2000, help_text="The track's page; its host must be allow-listed.")
+    url = StrictCharField(
+        max_length=2000,
+        help_text="The track's page: http or https on a host of DOWNLOADS_ALLOWED_HOSTS, else a 400 naming the host.",
+    )
     title = StrictCharField(max_length=300)
     artist = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate_url(self, value: str) -> str:
+        # The job's own rules (downloads.fetch checks them again before any request): refused here, a
+        # URL the job could never fetch is a 400 naming its track, not a failed track after a wait.
+        try:
+            egress.check_url(value, services.allowed_hosts())
+        except egress.EgressRefused as refused:
+            raise serializers.ValidationError(str(refused)) from None
+        return value
 
 
 class DownloadInputSerializer(serializers.Serializer):

@@ -10,9 +10,25 @@ def test_health_reports_every_check(api_client):
 
     assert response.status_code == 200, response.data
     assert response.data["status"] == "ok"
-    assert set(response.data["checks"]) == {"database", "broker", "storage", "ffmpeg"}
+    assert set(response.data["checks"]) == {"database", "broker", "storage", "ffmpeg", "spotify"}
     assert response.data["checks"]["database"]["status"] == "ok"
     assert response.data["checks"]["ffmpeg"]["status"] == "ok"
+
+
+def test_spotify_without_its_settings_is_not_configured_and_the_server_stays_healthy(api_client, settings):
+    settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = "client-id", ""
+    settings.SPOTIFY_REDIRECT_URI = ""
+
+    response = api_client.get("/api/health/")
+
+    assert response.status_code == 200, response.data
+    assert response.data["status"] == "ok"
+    assert response.data["checks"]["spotify"] == {
+        "status": "not configured",
+        "missing": ["SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI"],
+    }
+    settings.SPOTIFY_CLIENT_SECRET, settings.SPOTIFY_REDIRECT_URI = "secret", "https://app.example/callback"
+    assert api_client.get("/api/health/").data["checks"]["spotify"] == {"status": "ok"}
 
 
 def test_health_answers_503_naming_what_is_down(api_client, monkeypatch):

@@ -142,3 +142,44 @@ def test_a_running_download_cannot_be_deleted_a_finished_one_can(client_a, user)
     done = DownloadFactory(owner=user, status=JobStatus.DONE)
     assert client_a.delete(f"/api/downloads/{done.pk}/").status_code == 204
     assert not Download.objects.filter(pk=done.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://evil.example/artist/track", 'The host "evil.example" is not allowed (allowed: {allowed}).'),
+        (
+            "https://soundcloud.com.evil.example/a/b",
+            'The host "soundcloud.com.evil.example" is not allowed (allowed: {allowed}).',
+        ),
+        ("https://soundcloud.com@evil.example/a/b", 'The host "evil.example" is not allowed (allowed: {allowed}).'),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            'The host "169.254.169.254" is an IP address; only listed host names can be downloaded from.',
+        ),
+        ("file:///etc/passwd", 'Only http and https URLs can be downloaded, not "file".'),
+        ("soundcloud.com/artist/track", "Only http and https URLs can be downloaded."),
+    ],
+)
+def test_a_url_off_the_allow_list_is_a_400_naming_the_track_and_the_host(client_a, queued, settings, url, says):
+    settings.DOWNLOADS_ALLOWED_HOSTS = [".soundcloud.com", "mirror.example"]
+    tracks = [TRACK, {**TRACK, "id": "2"}, {**TRACK, "id": "3", "url": url}, {**TRACK, "id": "4"}]
+
+    response = post(client_a, {"tracks": tracks})
+
+    assert response.status_code == 400
+    allowed = "soundcloud.com and its subdomains, mirror.example"
+    assert response.json() == {"tracks": {"2": {"url": [says.format(allowed=allowed)]}}}
+    assert queued == [] and not Download.objects.exists()
+
+
+def test_the_request_allows_what_the_setting_allows(client_a, queued, settings):
+    settings.DOWNLOADS_ALLOWED_HOSTS = [".soundcloud.com", "mirror.example"]
+    mirror = {**TRACK, "url": "https://mirror.example/track.mp3"}
+    below = {**TRACK, "url": "https://cdn.mirror.example/track.mp3"}  # an exact entry allows no subdomain
+
+    assert post(client_a, {"tracks": [mirror, {**TRACK, "url": "https://m.soundcloud.com/a/b"}]}).status_code == 202
+    refused = post(client_a, {"tracks": [mirror, below]})
+    assert refused.status_code == 400 and list(refused.json()["tracks"]) == ["1"]
+    assert 'host "cdn.mirror.example"' in refused.json()["tracks"]["1"]["url"][0]
+    assert len(queued) == 1

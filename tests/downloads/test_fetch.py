@@ -4,10 +4,13 @@ SoundCloud itself is on the internet; what its extractor hands back is imitated 
 shapes yt-dlp's SoundCloud extractor gives (format ids, preview marks, its errors).
 """
 
+import io
 from pathlib import Path
 
 import pytest
-from yt_dlp.utils import DownloadError, GeoRestrictedError
+from yt_dlp.networking import Response
+from yt_dlp.networking.exceptions import HTTPError, ProxyError, TransportError
+from yt_dlp.utils import DownloadError, ExtractorError, GeoRestrictedError, UnsupportedError
 
 from core import egress
 from core.pacing import Pace
@@ -42,9 +45,10 @@ def test_a_slow_source_within_the_limit_is_fine(source, tmp_path):
     assert get(source.url("/slow/track.mp3"), tmp_path).path.stat().st_size > 10_000
 
 
-def test_404_fails_with_the_status(source, tmp_path):
-    with pytest.raises(fetch.FetchFailed, match="HTTP 404"):
+def test_404_fails_as_removed_or_private(source, tmp_path):
+    with pytest.raises(fetch.FetchFailed, match="^The track was removed or is private.$") as failed:
         get(source.url("/missing/track.mp3"), tmp_path)
+    assert "HTTP Error 404" in failed.value.detail  # yt-dlp's words, for the log
 
 
 def test_a_web_page_is_not_audio(source, tmp_path):
@@ -157,7 +161,7 @@ def soundcloud_info(*format_ids: str) -> dict:
 
 def test_only_preview_streams_fail_as_preview_only(tmp_path):
     ydl = FakeYoutubeDL(soundcloud_info("hls_aac_160k_preview", "http_mp3_128_preview"), tmp_path)
-    with pytest.raises(fetch.FetchFailed, match="Preview only"):
+    with pytest.raises(fetch.FetchFailed, match=r"^This track is only a 30-second Go\+ preview.$"):
         fetch._download(ydl, "https://soundcloud.com/a/b", logger=fetch._Logger(), limits=LIMITS)
 
 
@@ -184,20 +188,120 @@ class Guard:
     refusals: list[str] = []
 
 
-def test_geo_blocked_and_drm_only_tracks_say_so():
-    geo = DownloadError("ERROR: [soundcloud] 1: not available", exc_info=(None, GeoRestrictedError("x"), None))
-    assert fetch._reason(geo, Guard(), fetch._Logger(), LIMITS).startswith("Geo-blocked")
-    drm = DownloadError("ERROR: [soundcloud] 1: This video is DRM protected")
-    assert fetch._reason(drm, Guard(), fetch._Logger(), LIMITS).startswith("DRM-protected")
+def http_error(status: int, reason: str = "") -> HTTPError:
+    return HTTPError(Response(io.BytesIO(b""), "https://api-v2.soundcloud.com/x", {}, status=status, reason=reason))
 
 
-def test_messages_never_carry_urls_with_credentials():
+def as_yt_dlp_raises(cause: Exception, message: str = "Unable to download JSON metadata") -> DownloadError:
+    """What YoutubeDL.extract_info raises for a failed request: a DownloadError, exc_info the network's error."""
+    return DownloadError(f"ERROR: [soundcloud] 1: {message}: {cause}", exc_info=(type(cause), cause, None))
+
+
+# The table's cases, with the shapes yt-dlp 2026.10 gives them (tests/downloads/test_failed_tracks.py
+# meets the real ones through the fake source); each sentence written out, not read from fetch.
+REMOVED = "The track was removed or is private."
+UNREACHABLE = "SoundCloud could not be reached; try again later."
+GENERIC = "The track could not be downloaded; the server's log says why."
+
+
+@pytest.mark.parametrize(
+    ("error", "sentence"),
+    [
+        (as_yt_dlp_raises(http_error(404, "Not Found")), REMOVED),
+        (as_yt_dlp_raises(http_error(403, "Forbidden")), REMOVED),
+        (as_yt_dlp_raises(http_error(401, "Unauthorized")), REMOVED),
+        (as_yt_dlp_raises(http_error(410, "Gone")), REMOVED),
+        (DownloadError("ERROR: [generic] a: Unable to download webpage: HTTP Error 404: Not Found"), REMOVED),
+        (
+            DownloadError("ERROR: [soundcloud] 1: geo", exc_info=(None, GeoRestrictedError("[soundcloud] x"), None)),
+            "The track is not available in the server's country.",
+        ),
+        (
+            DownloadError("ERROR: [soundcloud] This video is not available from your location due to geo restriction"),
+            "The track is not available in the server's country.",
+        ),
+        (
+            DownloadError("ERROR: [soundcloud] 1: This video is DRM protected"),
+            "The track is DRM-protected: SoundCloud serves it only encrypted, which cannot be downloaded.",
+        ),
+        (
+            as_yt_dlp_raises(http_error(429, "Too Many Requests")),
+            "SoundCloud kept answering 429 (too many requests); try again later.",
+        ),
+        (as_yt_dlp_raises(http_error(500, "Internal Server Error")), UNREACHABLE),
+        (as_yt_dlp_raises(http_error(503, "Service Unavailable")), UNREACHABLE),
+        (
+            as_yt_dlp_raises(ProxyError("('[Errno 5] Connection refused', Socks5Error(5, 'Connection refused'))")),
+            UNREACHABLE,
+        ),
+        (as_yt_dlp_raises(TransportError("[Errno -2] Name or service not known")), UNREACHABLE),
+        (
+            ExtractorError("[soundcloud] 1: Unable to download JSON metadata", cause=TransportError("timed out")),
+            UNREACHABLE,
+        ),
+        (ConnectionResetError(104, "Connection reset by peer"), UNREACHABLE),
+        (
+            DownloadError(
+                "ERROR: Unsupported URL: https://example.org/page",
+                exc_info=(None, UnsupportedError("https://example.org/page"), None),
+            ),
+            "There is no audio file at this URL (the source answered with something else, such as a web page).",
+        ),
+        (as_yt_dlp_raises(http_error(400, "Bad Request")), GENERIC),
+        (
+            DownloadError("ERROR: [soundcloud] 1: Unable to extract client id; please report this issue on github"),
+            GENERIC,
+        ),
+    ],
+    ids=[
+        "404",
+        "403",
+        "401",
+        "410",
+        "404-in-words",
+        "geo-type",
+        "geo-in-words",
+        "drm",
+        "429",
+        "500",
+        "503",
+        "proxy-refused",
+        "no-such-host",
+        "extractor-over-transport",
+        "reset",
+        "not-audio",
+        "400",
+        "anything-else",
+    ],
+)
+def test_yt_dlp_failures_become_sentences_about_the_track(error, sentence):
+    assert fetch._reason(error, Guard(), LIMITS, site="SoundCloud") == sentence
+
+
+def test_a_host_other_than_soundcloud_is_named_in_its_sentence():
+    error = as_yt_dlp_raises(http_error(502, "Bad Gateway"))
+    assert fetch._reason(error, Guard(), LIMITS, site="The track's host (files.example)") == (
+        "The track's host (files.example) could not be reached; try again later."
+    )
+
+
+def test_what_the_guard_cut_comes_before_what_yt_dlp_said():
+    class Cut(Guard):
+        refusals = ['The host "localhost" is not allowed (allowed: soundcloud.com and its subdomains).']
+
+    error = as_yt_dlp_raises(ProxyError("connection not allowed by ruleset"))
+    assert fetch._reason(error, Cut(), LIMITS, site="SoundCloud") == Cut.refusals[0]
+
+
+def test_the_detail_for_the_log_never_carries_urls_with_credentials():
     error = DownloadError(
         "ERROR: [soundcloud] 1: Unable to download JSON metadata: "
         "https://api-v2.soundcloud.com/tracks/1?client_id=SECRETCLIENT&oauth_token=SECRETTOKEN (caused by x)"
     )
-    reason = fetch._reason(error, Guard(), fetch._Logger(), LIMITS)
-    assert "SECRET" not in reason and "api-v2.soundcloud.com" in reason
+    reason = fetch._reason(error, Guard(), LIMITS, site="SoundCloud")
+    detail = fetch._detail(error, fetch._Logger())
+    assert reason == GENERIC
+    assert "SECRET" not in detail and "api-v2.soundcloud.com" in detail and "Unable to download JSON" in detail
 
 
 def test_credentials_reach_yt_dlp_as_it_documents_them(tmp_path):

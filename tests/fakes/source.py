@@ -8,9 +8,20 @@ allow-listed host serves. Paths:
 * ``/held/<name>.<ext>``: the same after holding the request ``hold`` seconds (concurrency tests).
 * ``/hang/<name>.mp3``: headers and a few bytes, then nothing, until the server stops.
 * ``/missing/<name>.mp3``: 404.
+* ``/forbidden/<name>.mp3``: 403 (a private file).
+* ``/failing/<name>.mp3``: 503 (the source is down).
+* ``/garbage/<name>.mp3``: 200 ``audio/mpeg`` with bytes that are not audio.
 * ``/limited/<name>.<ext>``: 429 with ``Retry-After: 1`` the first time, then the file.
 * ``/redirect?to=<url>``: 302 to that URL.
 * ``/page``: an HTML page (not audio).
+* ``/soundcloud-api/...``: SoundCloud's api-v2 as yt-dlp's SoundCloud extractor reads it (a test
+  points the extractor's ``_API_V2_BASE`` at `soundcloud_api`; see `soundcloud_track`). A
+  track page ``https://soundcloud.com/<user>/<slug>`` resolves by its slug's first word: ``removed``
+  is a 404 (SoundCloud's answer for a deleted or private track), ``geo`` a track whose ``policy``
+  is ``BLOCK`` with no streams (the extractor's geo-restriction), ``preview`` a Go+ track with only
+  a 30-second ``snipped`` stream, ``drm`` a track with only encrypted streams, anything else a
+  track with one progressive MP3 stream (served from ``/audio/<slug>.mp3``). The API never answers
+  401 or 403: the extractor would then scrape soundcloud.com for a new client id.
 
 It counts requests per path and the most requests it was answering at once, listens on
 127.0.0.1 only, and stops (releasing every held request) when its context ends.
@@ -18,14 +29,18 @@ It counts requests per path and the most requests it was answering at once, list
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import zlib
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tests.helpers.media import tone_bytes
 
 TYPES = {"mp3": "audio/mpeg", "flac": "audio/flac", "m4a": "audio/mp4", "wav": "audio/wav"}
+FAILING = {"forbidden": 403, "failing": 503}
 
 
 class FakeSource:
@@ -44,6 +59,38 @@ class FakeSource:
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def soundcloud_api(self) -> str:
+        """The base of the fake api-v2, for the extractor's `_API_V2_BASE`."""
+        return self.url("/soundcloud-api/")
+
+    def soundcloud_track(self, slug: str, kind: str) -> dict:
+        """api-v2's track object for a slug (the fields yt-dlp's SoundCloud extractor reads)."""
+
+        def transcoding(protocol: str, *, snipped: bool = False) -> dict:
+            return {
+                "url": f"{self.soundcloud_api}streams/{slug}/{protocol}",
+                "preset": "mp3_1_0",
+                "snipped": snipped,
+                "format": {"protocol": protocol, "mime_type": "audio/mpeg"},
+                "quality": "sq",
+            }
+
+        transcodings = {
+            "geo": [],
+            "preview": [transcoding("progressive", snipped=True)],
+            "drm": [transcoding("ctr-encrypted-hls")],
+        }.get(kind, [transcoding("progressive")])
+        return {
+            "id": zlib.crc32(slug.encode()),
+            "kind": "track",
+            "title": slug,
+            "policy": "BLOCK" if kind == "geo" else ("SNIP" if kind == "preview" else "ALLOW"),
+            "downloadable": False,
+            "user": {"id": 1, "username": "artist", "permalink": "artist"},
+            "media": {"transcodings": transcodings},
+        }
 
     def hits(self, prefix: str) -> int:
         return sum(1 for path in self.requests if path.startswith(prefix))
@@ -99,6 +146,15 @@ class FakeSource:
                 if kind == "page":
                     self._send(200, "text/html; charset=utf-8", b"<html><body>no audio here</body></html>", body)
                     return
+                if kind == "soundcloud-api":
+                    self._soundcloud_api(name, query, body)
+                    return
+                if kind in FAILING:
+                    self._send(FAILING[kind], "text/plain", HTTPStatus(FAILING[kind]).phrase.encode(), body)
+                    return
+                if kind == "garbage":
+                    self._send(200, "audio/mpeg", b"\x00 not audio at all " * 2000, body)
+                    return
                 extension = name.rsplit(".", 1)[-1]
                 if kind == "missing" or extension not in TYPES:
                     self._send(404, "text/plain", b"not found", body)
@@ -139,6 +195,24 @@ class FakeSource:
                     self._send(404, "text/plain", b"not found", body)
                     return
                 self._send(200, TYPES[extension], data, body)
+
+            def _soundcloud_api(self, path: str, query: dict, body: bool) -> None:
+                if path == "resolve":
+                    slug = urlsplit(query.get("url", [""])[0]).path.rstrip("/").rsplit("/", 1)[-1]
+                    kind = slug.split("-", 1)[0]
+                    if kind == "removed":
+                        self._json(404, {"code": 404, "message": "Not Found"}, body)
+                        return
+                    self._json(200, source.soundcloud_track(slug, kind), body)
+                    return
+                if path.startswith("streams/"):  # a transcoding's URL: where its audio is
+                    slug = path.split("/")[1]
+                    self._json(200, {"url": source.url(f"/audio/{slug}.mp3")}, body)
+                    return
+                self._json(404, {"code": 404, "message": "Not Found"}, body)
+
+            def _json(self, status: int, payload: dict, body: bool) -> None:
+                self._send(status, "application/json", json.dumps(payload).encode(), body)
 
             def _send(self, status: int, content_type: str, data: bytes, body: bool) -> None:
                 self.send_response(status)

@@ -240,9 +240,11 @@ def test_anonymous_callers_are_refused(api_client):
 
 def test_spotify_out_of_reach_is_a_503_and_nothing_is_stored(client_a, user, settings):
     settings.SPOTIFY_ACCOUNTS_BASE_URL = "http://127.0.0.1:9/"  # nothing listens there
+    settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = "client-id", "client-secret"
     settings.SPOTIFY_REDIRECT_URI = "http://127.0.0.1:4200/spotify/callback"
     response = client_a.put("/api/wrapped/account/", {"refresh_token": "rt"}, format="json")
     assert response.status_code == 503 and "try again" in response.json()["detail"]
+    assert "code" not in response.json()  # an outage, not a server without Spotify settings
     response = client_a.get("/api/wrapped/spotify/callback/", {"code": "c", "state": authorize(client_a)})
     assert response.status_code == 503
     assert not SpotifyAccount.objects.exists()

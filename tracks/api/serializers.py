@@ -206,6 +206,11 @@ class DownloadUrlSerializer(serializers.Serializer):
     track_id = serializers.UUIDField()
     file_name = serializers.CharField()
     mp3_url = serializers.URLField()
+    original_url = serializers.URLField(
+        allow_null=True,
+        help_text="The file as it was uploaded, byte for byte: served as an attachment named `file_name`, with the "
+        "audio type its check found (the MP3 itself for an MP3 upload); null while the track has no original.",
+    )
     artwork_url = serializers.URLField(allow_null=True)
     expires_in = serializers.IntegerField()
 

@@ -140,7 +140,7 @@ class TrackViewSet(viewsets.GenericViewSet):
         return Response(s.LookupSerializer({"track_id": track_id}).data)
 
     @extend_schema(
-        summary="Presigned MP3 and artwork URLs of your ready tracks, paged",
+        summary="Presigned MP3, original and artwork URLs of your ready tracks, paged",
         parameters=[
             s.DownloadUrlsQuerySerializer,
             OpenApiParameter("limit", OpenApiTypes.INT, description="Number of results to return per page."),

@@ -1,8 +1,11 @@
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import StrictCharField
+from wrapped.client import REQUIRED_SETTINGS
+from wrapped.linking import NOT_CONFIGURED_CODE
 from wrapped.models import ReleaseRadarWeek, SpotifyAccount, WrappedMonth
 
 RANGES = ("short_term", "medium_term", "long_term")
@@ -57,6 +60,23 @@ class CallbackQuerySerializer(serializers.Serializer):
 
 class AuthorizeSerializer(serializers.Serializer):
     authorize_url = serializers.URLField()
+
+
+@extend_schema_field({"type": "string", "enum": [NOT_CONFIGURED_CODE]})
+class UnavailableCodeField(serializers.CharField):
+    """A 503's `code`: one value for now, so a client tells a server without Spotify from an outage."""
+
+
+class SpotifyUnavailableSerializer(serializers.Serializer):
+    """A 503 of an endpoint that asks Spotify: the server is not set up for it, or Spotify is out of reach."""
+
+    detail = serializers.CharField(help_text="What is wrong, in words.")
+    code = UnavailableCodeField(
+        required=False,
+        help_text=f"`{NOT_CONFIGURED_CODE}`: the server has no Spotify app settings ({', '.join(REQUIRED_SETTINGS)}); "
+        "nothing that asks Spotify works until an operator sets them, so retrying does not help. "
+        "Absent when Spotify could not be reached or failed: try again later.",
+    )
 
 
 class ByRangeIdsSerializer(serializers.Serializer):

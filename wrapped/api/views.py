@@ -10,7 +10,16 @@ from core.parsers import JSONParser
 from wrapped import linking, selectors, services
 from wrapped.api import serializers as s
 
-UNAVAILABLE = OpenApiResponse(description="Spotify could not be reached, or failed: try again later.")
+UNAVAILABLE = OpenApiResponse(
+    response=s.SpotifyUnavailableSerializer,
+    description="Spotify is not configured on this server (`code`: `spotify_not_configured`, for good until an "
+    "operator sets it up), or could not be reached or failed (no `code`: try again later).",
+)
+NOT_CONFIGURED = OpenApiResponse(
+    response=s.SpotifyUnavailableSerializer,
+    description="Spotify is not configured on this server (`code`: `spotify_not_configured`): no consent page to send "
+    "anyone to until an operator sets SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET and SPOTIFY_REDIRECT_URI.",
+)
 STAFF_ONLY = OpenApiResponse(description="?email= names another user: staff only.")
 NO_SUCH_USER = OpenApiResponse(description="No user with this ?email= (staff).")
 SEVERAL_USERS = OpenApiResponse(
@@ -90,7 +99,10 @@ class AccountView(APIView):
 
 
 class AuthorizeView(APIView):
-    @extend_schema(summary="Spotify's consent page for this app, with a signed state", responses=s.AuthorizeSerializer)
+    @extend_schema(
+        summary="Spotify's consent page for this app, with a signed state",
+        responses={200: s.AuthorizeSerializer, 503: NOT_CONFIGURED},
+    )
     def get(self, request):
         return Response({"authorize_url": linking.authorize_url(request.user)})
 
