@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestLogMiddleware",
+    "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -324,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         "DownloadStatusEnum": "downloads.models.Download.status_choices",
         "DownloadTrackStateEnum": "downloads.models.TrackState",
         "HealthStatusEnum": ["ok", "unavailable"],
+        "SpotifyUnavailableCodeEnum": ["spotify_not_configured"],
     },
 }
 

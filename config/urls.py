@@ -7,6 +7,7 @@ from core.login_views import admin_login, session_login
 from core.storage_views import signed_object
 
 handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
 handler404 = "core.errors.not_found"
 handler500 = "core.errors.server_error"
 

@@ -2,6 +2,7 @@
 
 import logging
 import math
+from http.client import responses as reason_phrases
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -127,29 +128,55 @@ def exception_handler(exc, context):
     return response
 
 
-def _wants_json(request) -> bool:
+def wants_json(request) -> bool:
+    """Whether an error answer to this request is JSON: everything under /api/ (admin and login pages keep HTML)."""
     return request.path.startswith("/api/")
+
+
+# The words of DRF's own answers for the same statuses, so an error reads the same wherever it is raised.
+_DETAILS = {
+    400: "Bad request.",
+    403: str(exceptions.PermissionDenied.default_detail),
+    404: str(exceptions.NotFound.default_detail),
+    500: "Internal server error.",
+}
+
+
+def error_response(request, status_code: int) -> JsonResponse:
+    """The JSON error for a status Django answered with a page of its own: `{"detail": ...}`."""
+    if status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        detail = str(exceptions.MethodNotAllowed(request.method).detail)
+    else:
+        detail = _DETAILS.get(status_code) or f"{reason_phrases.get(status_code, 'Error')}."
+    return JsonResponse({"detail": detail}, status=status_code)
 
 
 def bad_request(request, exception=None):
     """handler400: what Django refuses outside a view (a bad Host, a body read by middleware)."""
-    if not _wants_json(request):
+    if not wants_json(request):
         return defaults.bad_request(request, exception)
     if isinstance(exception, DisallowedHost):
         # Django's own message suggests settings to change: for the operator's log, not the client.
         error = exceptions.ParseError("The Host header names a host this server does not serve.")
     else:
-        error = body_error(exception) or exceptions.ParseError("Bad request.")
+        error = body_error(exception) or exceptions.ParseError(_DETAILS[400])
     return JsonResponse({"detail": str(error.detail)}, status=error.status_code)
 
 
+def permission_denied(request, exception=None):
+    """handler403: a PermissionDenied raised outside DRF (DRF answers its own)."""
+    if wants_json(request):
+        return error_response(request, 403)
+    return defaults.permission_denied(request, exception)
+
+
 def not_found(request, exception=None):
-    if _wants_json(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+    if wants_json(request):
+        return error_response(request, 404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
-    if _wants_json(request):
-        return JsonResponse({"detail": "Internal server error."}, status=500)
+    if wants_json(request):
+        return error_response(request, 500)
     return defaults.server_error(request)

@@ -3,12 +3,14 @@
 Every operation of the schema served at `/api/schema/` becomes one test item per test
 function below (schemathesis collects them from the schema, so endpoints added later are
 covered without touching this file), run once without credentials and once with a valid JWT
-bearer token. Every check schemathesis has runs on every answer: no 5xx, every status code,
-content type, header and body as documented, schema-violating requests refused and
-schema-valid ones accepted. The only exceptions are business rules a schema cannot express
-(a password Django's validators refuse, a stale If-Match, a name already in the library...):
-each is listed in BUSINESS_RULES below with the operation, the status, the words of the answer
-and the reason, and excuses only a "schema-valid request rejected" failure that matches it.
+bearer token; the anonymous run is served with DEBUG on, the other with DEBUG off, so neither
+setting has answers of its own (Django's HTML debug pages). Every check schemathesis has runs on
+every answer: no 5xx, every status code, content type, header and body as documented,
+schema-violating requests refused and schema-valid ones accepted. The only exceptions are
+business rules a schema cannot express (a password Django's validators refuse, a stale
+If-Match, a name already in the library...): each is listed in BUSINESS_RULES below with the
+operation, the status, the words of the answer and the reason, and excuses only a "schema-valid
+request rejected" failure that matches it.
 
 The requests go over HTTP to pytest-django's `live_server` (a real server thread), so they
 pass through the whole stack: middleware, authentication, parsers, the exception handler.
@@ -37,6 +39,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -44,6 +47,7 @@ import requests
 import schemathesis
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -52,7 +56,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import RejectedPositiveData
 from urllib3 import encode_multipart_formdata
 
-from tests.factories import AssetUploadFactory, SongFactory, TrackFactory
+from core.jobs import JobStatus
+from downloads.models import TrackState
+from tests.factories import AssetUploadFactory, DownloadFactory, DownloadTrackFactory, SongFactory, TrackFactory
 from tests.fakes.spotify import FakeSpotify
 from tests.helpers.media import tone_bytes
 
@@ -84,6 +90,7 @@ def _fixed_uuid(number: int) -> uuid.UUID:
 OWN_SONG, OWN_SONG_2, OTHER_SONG = _fixed_uuid(1), _fixed_uuid(2), _fixed_uuid(3)
 OWN_UPLOAD, OTHER_UPLOAD = _fixed_uuid(11), _fixed_uuid(13)
 OWN_TRACK, OTHER_TRACK = _fixed_uuid(21), _fixed_uuid(23)
+OWN_DOWNLOAD, OTHER_DOWNLOAD = _fixed_uuid(31), _fixed_uuid(33)
 # Parent-to-child id chains, matched to a path's UUID parameters in the order the path names them:
 # /songs/{id}/ takes the first id, /songs/{song_id}/assets/{upload_id}/ takes both.
 SEEDED_CHAINS = (
@@ -95,10 +102,15 @@ SEEDED_CHAINS = (
 
 # Each app's paths take ids of its own rows.
 TRACK_CHAINS = ((str(OWN_TRACK),), (str(OTHER_TRACK),))
+DOWNLOAD_CHAINS = ((str(OWN_DOWNLOAD),), (str(OTHER_DOWNLOAD),))
 
 
 def _chains_for(path: str) -> tuple[tuple[str, ...], ...]:
-    return TRACK_CHAINS if path.startswith("/api/tracks/") else SEEDED_CHAINS
+    if path.startswith("/api/tracks/"):
+        return TRACK_CHAINS
+    if path.startswith("/api/downloads/"):
+        return DOWNLOAD_CHAINS
+    return SEEDED_CHAINS
 
 
 # The factories' rows, made only when no row has the fixed id yet (get_or_create on it).
@@ -115,6 +127,16 @@ class _SeededUpload(AssetUploadFactory):
 class _SeededTrack(TrackFactory):
     class Meta:
         django_get_or_create = ("id",)
+
+
+class _SeededDownload(DownloadFactory):
+    class Meta:
+        django_get_or_create = ("id",)
+
+
+class _SeededDownloadTrack(DownloadTrackFactory):
+    class Meta:
+        django_get_or_create = ("download", "position")
 
 
 def _ensure_seed(owner, other) -> None:
@@ -134,6 +156,24 @@ def _ensure_seed(owner, other) -> None:
         )
     for track_id, user in ((OWN_TRACK, owner), (OTHER_TRACK, other)):
         _SeededTrack(id=track_id, owner=user, name="Seeded track")  # ready, with its MP3
+    for download_id, user in ((OWN_DOWNLOAD, owner), (OTHER_DOWNLOAD, other)):
+        _seed_download(download_id, user)
+
+
+def _seed_download(download_id: uuid.UUID, owner) -> None:
+    """A finished download with its zip, one track in it and one failed: list and detail fill every field."""
+    finished = timezone.now()
+    download = _SeededDownload(
+        id=download_id,
+        owner=owner,
+        total=2,
+        status=JobStatus.DONE,
+        zip_key=f"users/{owner.pk}/downloads/{download_id.hex}.zip",
+        finished_at=finished,
+        expires_at=finished + timedelta(hours=django_settings.DOWNLOADS_RETENTION_HOURS),
+    )
+    _SeededDownloadTrack(download=download, position=0, state=TrackState.DONE, file_name="Artist - Track.mp3")
+    _SeededDownloadTrack(download=download, position=1, state=TrackState.FAILED, error="Not available.")
 
 
 def _uuid_path_parameters(path: str, values: dict) -> list[str]:
@@ -226,6 +266,9 @@ BUSINESS_RULES = (
         "POST /api/auth/register/", 400, "email address is taken", "the e-mail address is taken (in any case)"
     ),
     BusinessRule(
+        "POST /api/downloads/", 400, '"url":["', "a track's url must be http(s) on a host of DOWNLOADS_ALLOWED_HOSTS"
+    ),
+    BusinessRule(
         "POST /api/auth/password/",
         400,
         "password",
@@ -296,6 +339,12 @@ BUSINESS_RULES = (
         "any string is a schema-valid state; only one this server signed for the caller, unused and fresh, is taken",
     ),
     BusinessRule(
+        "POST /api/downloads/",
+        400,
+        '"url":[',  # only the url field's refusal: its length, blanks and NUL are in the schema
+        "a track URL must be http or https on a host of DOWNLOADS_ALLOWED_HOSTS, a setting (core.egress.check_url)",
+    ),
+    BusinessRule(
         "POST /api/wrapped/enrollment/",
         400,
         "Give active_wrapped",
@@ -339,7 +388,10 @@ def test_schema_has_operations():
 
 @schema.parametrize()
 @HYPOTHESIS_SETTINGS
-def test_schema_is_true_anonymous(case, live_server, seeded):
+def test_schema_is_true_anonymous(case, live_server, seeded, settings):
+    # Served with DEBUG on, as `make run` serves a development machine (and an outside fuzz found
+    # Django's HTML debug pages there); the bearer run keeps production's DEBUG off.
+    settings.DEBUG = True
     _call_and_check(case, live_server.url, seeded)
 
 

@@ -11,10 +11,11 @@ import pytest
 from django.test import Client
 
 from core.schema import NO_NUL, NOT_BLANK
-from tests.factories import SongFactory, TrackFactory
+from tests.factories import DownloadFactory, DownloadTrackFactory, SongFactory, TrackFactory
 
 SONGS = "/api/chants/songs/"
 TRACKS = "/api/tracks/"
+DOWNLOADS = "/api/downloads/"
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,20 @@ def test_track_list_items_and_details_each_match_their_own_component(schema, cli
     assert set(item) == set(listed["properties"]) and set(listed["required"]) <= set(item)
     assert set(one) == set(detail["properties"]) and set(detail["required"]) <= set(one)
     assert {"details", "sha256"} <= set(detail["required"]) - set(listed["properties"])
+
+
+def test_download_list_items_and_details_each_match_their_own_component(schema, client_a, user):
+    # A list item has no link or tracks (issue 18: the list was documented with the detail's fields).
+    download = DownloadFactory(owner=user)
+    DownloadTrackFactory(download=download)
+    page = _component(schema, _response_schema(schema, "get", DOWNLOADS, "200"))
+    listed = _component(schema, page["properties"]["results"]["items"])
+    detail = _component(schema, _response_schema(schema, "get", f"{DOWNLOADS}{{id}}/", "200"))
+    item = client_a.get(DOWNLOADS).json()["results"][0]
+    one = client_a.get(f"{DOWNLOADS}{download.pk}/").json()
+    assert set(item) == set(listed["properties"]) and set(listed["required"]) <= set(item)
+    assert set(one) == set(detail["properties"]) and set(detail["required"]) <= set(one)
+    assert {"download_url", "tracks"} <= set(detail["required"]) - set(listed["properties"])
 
 
 @pytest.mark.parametrize("parameter", ["limit", "offset"])

@@ -26,7 +26,8 @@ RUNNING = OpenApiResponse(description="The download is still pending or running.
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Your downloads, newest first"),
+    # Without its own serializer here the list would be documented with the detail's fields (download_url, tracks...).
+    list=extend_schema(summary="Your downloads, newest first", responses=s.DownloadListSerializer),
     retrieve=extend_schema(summary="One download: status, progress, each track's state, the zip's link"),
     destroy=extend_schema(summary="Delete a finished download and its zip", responses={204: None, 409: RUNNING}),
 )

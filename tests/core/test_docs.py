@@ -242,10 +242,13 @@ def test_the_root_links_https_when_the_request_was_https(api_client):
     assert all(url.startswith("https://testserver/") for url in links.values())
 
 
-def test_every_root_link_answers(client_a, user, curator):
+def test_every_root_link_answers(client_a, user, curator, settings):
     from tests.factories import SpotifyAccountFactory
 
     SpotifyAccountFactory(user=user)  # the wrapped links answer 409 until Spotify is linked
+    # ...and the authorize link 503 until the server has a Spotify app (it makes no request to it).
+    settings.SPOTIFY_CLIENT_ID, settings.SPOTIFY_CLIENT_SECRET = "test-client", "test-secret"
+    settings.SPOTIFY_REDIRECT_URI = "http://127.0.0.1:8000/spotify/callback"
     links = _leaves(client_a.get("/api/").json())
 
     for name, url in links.items():
